@@ -1,0 +1,354 @@
+"""Domain models of the knowledge graph (DESIGN.md, "Domain model").
+
+Nodes are pydantic models with an ``id``; :func:`to_properties` flattens one into the scalar and
+string-list properties both graph backends store (nested values become JSON strings), and
+:func:`from_properties` reads it back.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any, ClassVar, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "STAGES",
+    "Clause",
+    "Comparator",
+    "Department",
+    "Enterprise",
+    "Indicator",
+    "IndicatorLevel",
+    "IndicatorStatus",
+    "Label",
+    "Method",
+    "Modality",
+    "Node",
+    "Obligation",
+    "Position",
+    "Process",
+    "RatingBands",
+    "Regulation",
+    "RegulationKind",
+    "RegulationStatus",
+    "Rel",
+    "Risk",
+    "RiskCategory",
+    "Sector",
+    "Stage",
+    "TrainingCourse",
+    "from_properties",
+    "to_properties",
+]
+
+STAGES: tuple[str, ...] = ("原料采购与仓储", "生产加工", "成品检验", "仓储运输", "废弃物处置")
+
+RegulationKind = Literal[
+    "法律", "行政法规", "部门规章", "国家标准", "行业标准", "地方标准", "司法解释", "规范性文件"
+]
+RegulationStatus = Literal["现行", "已废止", "尚未施行"]
+Modality = Literal["应当", "必须", "不得", "禁止", "严禁", "须"]
+RiskCategory = Literal["安全", "环保", "职业健康", "消防"]
+IndicatorLevel = Literal["企业", "部门", "岗位"]
+Method = Literal["日常检查", "月度考核", "年度复盘"]
+Comparator = Literal[">=", "<=", "="]
+IndicatorStatus = Literal["proposed", "validated", "approved", "rejected", "retired"]
+
+PROHIBITIONS: frozenset[str] = frozenset({"不得", "禁止", "严禁"})
+
+
+class Label(StrEnum):
+    """Node labels. The only place label names are spelled."""
+
+    REGULATION = "Regulation"
+    CLAUSE = "Clause"
+    OBLIGATION = "Obligation"
+    SECTOR = "Sector"
+    STAGE = "Stage"
+    PROCESS = "Process"
+    RISK = "Risk"
+    INDICATOR = "Indicator"
+    POSITION = "Position"
+    DEPARTMENT = "Department"
+    ENTERPRISE = "Enterprise"
+    TRAINING_COURSE = "TrainingCourse"
+
+
+class Rel(StrEnum):
+    """Relationship types. The only place relationship names are spelled."""
+
+    HAS_STAGE = "HAS_STAGE"
+    HAS_PROCESS = "HAS_PROCESS"
+    HAS_RISK = "HAS_RISK"
+    GOVERNED_BY = "GOVERNED_BY"
+    DERIVED_FROM = "DERIVED_FROM"
+    PENALIZED_BY = "PENALIZED_BY"
+    PART_OF = "PART_OF"
+    MEASURES = "MEASURES"
+    CITES = "CITES"
+    ASSIGNED_TO = "ASSIGNED_TO"
+    REPLACED_BY = "REPLACED_BY"
+    SUCCEEDED_BY = "SUCCEEDED_BY"
+    ADDRESSES = "ADDRESSES"
+    INSTANTIATES = "INSTANTIATES"
+    HAS_DEPARTMENT = "HAS_DEPARTMENT"
+    HAS_POSITION = "HAS_POSITION"
+
+
+class RatingBands(BaseModel):
+    """Thresholds of the three grades 优秀 / 合格 / 待改进.
+
+    The direction follows the indicator's comparator: for ``>=`` a value at or above ``excellent``
+    is 优秀, at or above ``qualified`` is 合格, else 待改进; for ``<=`` and ``=`` lower is better.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    excellent: float
+    qualified: float
+
+    def grade(self, value: float, comparator: Comparator) -> Literal["优秀", "合格", "待改进"]:
+        """The grade of ``value`` under these bands."""
+        if comparator == ">=":
+            if value >= self.excellent:
+                return "优秀"
+            return "合格" if value >= self.qualified else "待改进"
+        if value <= self.excellent:
+            return "优秀"
+        return "合格" if value <= self.qualified else "待改进"
+
+
+class Node(BaseModel):
+    """Base of all graph nodes."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: ClassVar[Label]
+
+    id: str = Field(min_length=1)
+
+
+class Regulation(Node):
+    """A law, regulation, rule, standard or judicial interpretation."""
+
+    label: ClassVar[Label] = Label.REGULATION
+
+    title: str
+    doc_no: str = ""
+    kind: RegulationKind
+    issued: str = ""
+    effective: str = ""
+    status: RegulationStatus
+    replaced_by: str | None = None
+    version: str = ""
+    source: str = ""
+
+
+class Clause(Node):
+    """A 条, 款 or 项: ``id = "<regulation>#<article>[.<paragraph>[.<item>]]"``."""
+
+    label: ClassVar[Label] = Label.CLAUSE
+
+    regulation: str
+    article: int = Field(ge=0)
+    paragraph: int | None = None
+    item: int | None = None
+    number: str = Field(default="", description="Clause number of standards, e.g. 4.1.2")
+    text: str = ""
+    chapter: str = ""
+    page: int | None = None
+    version: str = ""
+
+    @staticmethod
+    def make_id(regulation: str, article: int, paragraph: int | None = None, item: int | None = None) -> str:
+        """Build the canonical clause id."""
+        parts = [str(article)]
+        if paragraph is not None:
+            parts.append(str(paragraph))
+            if item is not None:
+                parts.append(str(item))
+        return f"{regulation}#{'.'.join(parts)}"
+
+
+class Obligation(Node):
+    """A duty extracted from a clause or written in the knowledge base."""
+
+    label: ClassVar[Label] = Label.OBLIGATION
+
+    subject: str
+    modality: Modality
+    action: str
+    condition: str = ""
+    penalty_ref: str | None = None
+    applies_if: list[str] = Field(default_factory=list)
+    key_terms: list[str] = Field(default_factory=list)
+    source: str = Field(default="kb", description="kb (knowledge base) or extracted")
+
+    @property
+    def is_prohibition(self) -> bool:
+        """Whether the duty forbids something (不得/禁止/严禁)."""
+        return self.modality in PROHIBITIONS
+
+
+class Sector(Node):
+    """A manufacturing sector."""
+
+    label: ClassVar[Label] = Label.SECTOR
+
+    name: str
+    description: str = ""
+
+
+class Stage(Node):
+    """One of the five stages within a sector: ``id = "<sector>/<stage>"``."""
+
+    label: ClassVar[Label] = Label.STAGE
+
+    name: str
+    sector: str
+
+
+class Process(Node):
+    """A process template or an enterprise's own process."""
+
+    label: ClassVar[Label] = Label.PROCESS
+
+    name: str
+    stage: str
+    aliases: list[str] = Field(default_factory=list)
+    description: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    enterprise: str | None = Field(default=None, description="Set for an enterprise's own process")
+
+
+class Risk(Node):
+    """A risk point."""
+
+    label: ClassVar[Label] = Label.RISK
+
+    name: str
+    category: RiskCategory
+    hazard: str = ""
+    consequence: str = ""
+    keywords: list[str] = Field(default_factory=list)
+
+
+class Indicator(Node):
+    """An assessment indicator (考核指标)."""
+
+    label: ClassVar[Label] = Label.INDICATOR
+
+    name: str
+    level: IndicatorLevel
+    stage: str = ""
+    position: str = ""
+    metric: str = ""
+    target: float | None = None
+    comparator: Comparator | None = None
+    unit: str = ""
+    bands: RatingBands | None = None
+    method: Method | None = None
+    standard: str = ""
+    data_source: str = ""
+    frequency: str = ""
+    owner: str = ""
+    status: IndicatorStatus = "approved"
+    provenance: str = ""
+
+    @model_validator(mode="after")
+    def _target_needs_comparator(self) -> Indicator:
+        if self.target is not None and self.comparator is None:
+            raise ValueError("a target needs a comparator")
+        return self
+
+
+class Position(Node):
+    """A post (岗位)."""
+
+    label: ClassVar[Label] = Label.POSITION
+
+    name: str
+    enterprise: str | None = None
+    department: str | None = None
+
+
+class Department(Node):
+    """A department (部门)."""
+
+    label: ClassVar[Label] = Label.DEPARTMENT
+
+    name: str
+    enterprise: str | None = None
+
+
+class Enterprise(Node):
+    """An enterprise (企业)."""
+
+    label: ClassVar[Label] = Label.ENTERPRISE
+
+    name: str
+    sector: str = ""
+    headcount: int | None = None
+    permit_class: str = ""
+
+
+class TrainingCourse(Node):
+    """A course of the training catalog."""
+
+    label: ClassVar[Label] = Label.TRAINING_COURSE
+
+    title: str
+    hours: float = 0.0
+    audience: list[str] = Field(default_factory=list)
+    description: str = ""
+
+
+NODE_TYPES: dict[Label, type[Node]] = {
+    cls.label: cls
+    for cls in (
+        Regulation,
+        Clause,
+        Obligation,
+        Sector,
+        Stage,
+        Process,
+        Risk,
+        Indicator,
+        Position,
+        Department,
+        Enterprise,
+        TrainingCourse,
+    )
+}
+
+N = TypeVar("N", bound=Node)
+
+
+def to_properties(node: Node) -> dict[str, Any]:
+    """Flatten a node into storable properties: scalars and string lists; nested models as JSON."""
+    props: dict[str, Any] = {}
+    for name, value in node.model_dump(mode="json").items():
+        if isinstance(value, dict):
+            props[name] = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        else:
+            props[name] = value
+    return props
+
+
+def from_properties(cls: type[N], props: dict[str, Any]) -> N:
+    """Rebuild a node from stored properties (inverse of :func:`to_properties`)."""
+    data: dict[str, Any] = {}
+    for name, info in cls.model_fields.items():
+        if name not in props or props[name] is None:
+            continue
+        value = props[name]
+        if isinstance(value, str) and _is_model_field(info.annotation):
+            value = json.loads(value)
+        data[name] = value
+    return cls.model_validate(data)
+
+
+def _is_model_field(annotation: Any) -> bool:
+    args = getattr(annotation, "__args__", (annotation,))
+    return any(isinstance(a, type) and issubclass(a, BaseModel) for a in args)
