@@ -183,6 +183,7 @@ class Obligation(Node):
     penalty_ref: str | None = None
     applies_if: list[str] = Field(default_factory=list)
     key_terms: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
     source: str = Field(default="kb", description="kb (knowledge base) or extracted")
 
     @property

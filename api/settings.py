@@ -1,0 +1,79 @@
+"""The one ``Settings`` of hsekg (environment prefix ``HSEKG_``), read once at the entry point.
+
+Layers below ``api/`` never read settings: the entry points pass them the values they need.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kg.errors import ConfigError
+
+__all__ = ["PLACEHOLDER_SECRETS", "Settings"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: Secrets that must never be used outside development.
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "password", "neo4j", "test", "dev"})
+
+
+class Settings(BaseSettings):
+    """Configuration. Every field can be set as ``HSEKG_<NAME>`` in the environment or a ``.env`` file."""
+
+    model_config = SettingsConfigDict(env_prefix="HSEKG_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Field(default=Path("data"), description="Graph file, indexes, models, records")
+    corpus_dir: Path = Field(default=REPO_ROOT / "regulations_corpus", description="The knowledge base (YAML)")
+    regulations_dir: Path = Field(
+        default=REPO_ROOT.parent / "shared" / "regulations", description="Statute texts used for clause text"
+    )
+    graph_uri: str = Field(default="", description="Empty: embedded LadybugDB in data_dir; bolt:// or neo4j://")
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str | None = None
+    records_url: str = Field(default="", description="SQLAlchemy URL; empty: SQLite in data_dir")
+    embedding_model: str = Field(default="multilingual-e5-small", description="Prepared name, local path or hub name")
+    embedding_int8: bool = False
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    llm_timeout: float = 60.0
+    secret_key: SecretStr = SecretStr("change-me")
+    max_upload_mb: int = 50
+
+    @model_validator(mode="after")
+    def _no_placeholders_in_production(self) -> Settings:
+        if self.environment != "development":
+            if self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS or len(self.secret_key.get_secret_value()) < 16:
+                raise ValueError("HSEKG_SECRET_KEY must be set to a real secret (16+ characters) outside development")
+            if self.uses_neo4j and self.neo4j_password.get_secret_value() in PLACEHOLDER_SECRETS:
+                raise ValueError("HSEKG_NEO4J_PASSWORD is a placeholder")
+        if self.graph_uri and not self.uses_neo4j and "://" in self.graph_uri:
+            raise ValueError(f"unsupported graph URI {self.graph_uri!r}: use bolt://, neo4j:// or leave empty")
+        return self
+
+    @property
+    def uses_neo4j(self) -> bool:
+        """Whether the graph is a Bolt server rather than the embedded file."""
+        return self.graph_uri.startswith(("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://"))
+
+    @property
+    def graph_path(self) -> Path:
+        """The embedded graph file."""
+        return Path(self.graph_uri) if self.graph_uri and not self.uses_neo4j else self.data_dir / "graph.lbug"
+
+    @classmethod
+    def load(cls) -> Settings:
+        """Read settings, turning validation errors into one readable :class:`ConfigError`."""
+        from pydantic import ValidationError
+
+        try:
+            return cls()
+        except ValidationError as e:
+            msgs = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in e.errors())
+            raise ConfigError(f"invalid settings: {msgs}") from e

@@ -1,0 +1,134 @@
+"""Embedded graph backend: LadybugDB (maintained fork of Kùzu), one database file in the data dir.
+
+Tables are typed and declared up front from :mod:`kg.schema`; :meth:`LadybugGraphStore.ensure_schema`
+creates missing tables and adds missing columns, so a database made by an older version keeps working.
+One connection is shared behind a lock: LadybugDB connections are not meant for concurrent use.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kg.cypher_store import CypherGraphStore, Row, Statement
+from kg.errors import GraphError, GraphUnavailableError
+from kg.models import Label
+from kg.queries import Dialect
+from kg.schema import REL_ENDPOINTS, REL_PROPERTIES, node_columns
+
+__all__ = ["LadybugGraphStore"]
+
+log = logging.getLogger(__name__)
+
+
+def _flatten(value: Any) -> Any:
+    """Node and relationship values come back as dicts with ``_ID``/``_LABEL`` keys: keep properties."""
+    if isinstance(value, dict) and "_LABEL" in value:
+        return {k: v for k, v in value.items() if not k.startswith("_") and v is not None}
+    return value
+
+
+class LadybugGraphStore(CypherGraphStore):
+    """GraphStore on an embedded LadybugDB database file.
+
+    Args:
+        path: the database file (created on first use; its folder must be writable).
+    """
+
+    dialect = Dialect.LADYBUG
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: Any = None
+        self._conn: Any = None
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"LadybugGraphStore({str(self.path)!r})"
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            try:
+                import ladybug
+            except ImportError as e:  # pragma: no cover - declared dependency
+                raise GraphError("the embedded graph needs the 'ladybug' package: pip install ladybug") from e
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = ladybug.Database(str(self.path))
+                self._conn = ladybug.Connection(self._db)
+            except RuntimeError as e:
+                raise GraphUnavailableError(f"cannot open embedded graph {self.path}: {e}") from e
+        return self._conn
+
+    def verify(self) -> None:
+        """Open the database file and run a trivial query."""
+        self._read("RETURN 1 AS ok")
+
+    def close(self) -> None:
+        """Close the connection and the database."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+            if self._db is not None:
+                self._db.close()
+            self._conn = self._db = None
+
+    def ensure_schema(self) -> None:
+        """Create missing node and relationship tables; add columns new models introduced."""
+        with self._lock:
+            existing = {r["name"]: r["type"] for r in self._read("CALL show_tables() RETURN *")}
+            for label in Label:
+                columns = node_columns(label)
+                if label.value not in existing:
+                    cols = ", ".join(f"{name} {kind}" for name, kind in columns.items() if name != "id")
+                    self._execute(f"CREATE NODE TABLE {label}(id STRING PRIMARY KEY, {cols})")
+                    continue
+                have = {r["name"] for r in self._read(f"CALL table_info('{label}') RETURN *")}
+                for name, kind in columns.items():
+                    if name not in have:
+                        log.info("adding column %s.%s", label, name)
+                        self._execute(f"ALTER TABLE {label} ADD {name} {kind}")
+            for rel, pairs in REL_ENDPOINTS.items():
+                if rel.value in existing:
+                    continue
+                ends = ", ".join(f"FROM {a} TO {b}" for a, b in pairs)
+                props = ", ".join(f"{name} {kind}" for name, kind in REL_PROPERTIES.items())
+                self._execute(f"CREATE REL TABLE {rel}({ends}, {props})")
+
+    def _execute(self, query: str, params: dict[str, Any] | None = None) -> Any:
+        try:
+            return self._connection().execute(query, params or {})
+        except RuntimeError as e:
+            raise GraphError(f"graph query failed: {e}") from e
+
+    def _rollback(self) -> None:
+        # A failed statement may already have aborted the transaction; then there is nothing to undo.
+        try:
+            self._connection().execute("ROLLBACK")
+        except RuntimeError as e:
+            if "No active transaction" not in str(e):
+                raise GraphError(f"rollback failed: {e}") from e
+
+    def _read(self, query: str, params: dict[str, Any] | None = None) -> list[Row]:
+        with self._lock:
+            result = self._execute(query, params)
+            columns = result.get_column_names()
+            rows: list[Row] = []
+            while result.has_next():
+                rows.append({c: _flatten(v) for c, v in zip(columns, result.get_next(), strict=True)})
+            return rows
+
+    def _write(self, statements: Sequence[Statement]) -> None:
+        with self._lock:
+            self._execute("BEGIN TRANSACTION")
+            try:
+                for query, params in statements:
+                    self._execute(query, params)
+            except BaseException:
+                self._rollback()
+                raise
+            self._execute("COMMIT")
+

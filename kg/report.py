@@ -1,0 +1,124 @@
+"""A process-centred report from the graph: processes → risks → obligations (with articles) → indicators.
+
+Used by ``hsekg demo`` and later by the API: everything in it comes from graph queries, so the
+article numbers shown are exactly those stored in the graph, never written by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from kg.models import Label
+from kg.store import GraphStore
+
+__all__ = ["CitedArticle", "ObligationLine", "ProcessReport", "RiskLine", "build_report"]
+
+
+class CitedArticle(BaseModel):
+    """An article behind an obligation, with the regulation's status."""
+
+    regulation: str
+    article: int
+    status: str
+    current: bool
+    replaced_by: str | None = None
+
+
+class ObligationLine(BaseModel):
+    """An obligation with its articles (current law first) and the indicators that cover it."""
+
+    id: str
+    subject: str
+    modality: str
+    action: str
+    articles: list[CitedArticle]
+    indicators: list[str]
+
+
+class RiskLine(BaseModel):
+    """A risk of a process with its obligations."""
+
+    id: str
+    name: str
+    category: str
+    obligations: list[ObligationLine]
+
+
+class ProcessLine(BaseModel):
+    """A process with its risks."""
+
+    id: str
+    name: str
+    stage: str
+    risks: list[RiskLine]
+
+
+class ProcessReport(BaseModel):
+    """The whole report: processes, indicators of the set, and the uncovered obligations."""
+
+    processes: list[ProcessLine]
+    indicators: list[dict[str, object]]
+    uncovered: list[ObligationLine]
+
+
+def build_report(store: GraphStore, process_ids: Sequence[str], indicator_ids: Sequence[str]) -> ProcessReport:
+    """Build the report for an enterprise's processes and its current indicator set."""
+    articles: dict[str, list[CitedArticle]] = {}
+    for pid in process_ids:
+        for path in store.clause_paths(pid):
+            reg = path.regulation
+            cited = CitedArticle(
+                regulation=reg["id"],
+                article=int(path.clause["article"]),
+                status=reg.get("status", ""),
+                current=reg.get("status") == "现行",
+                replaced_by=reg.get("replaced_by"),
+            )
+            bucket = articles.setdefault(path.obligation_id, [])
+            if cited not in bucket:
+                bucket.append(cited)
+    for bucket in articles.values():
+        bucket.sort(key=lambda a: (not a.current, a.regulation, a.article))
+
+    chosen = set(indicator_ids)
+    risks = store.risks_of_processes(process_ids)
+    risk_obligations = store.obligations_of_risks(sorted({r.risk["id"] for r in risks}))
+    coverage = store.indicators_covering(obligation_ids=sorted({ro.obligation["id"] for ro in risk_obligations}))
+    covering: dict[str, list[str]] = {}
+    for c in coverage:
+        if c.indicator["id"] in chosen:
+            covering.setdefault(c.target_id, []).append(c.indicator["name"])
+
+    def line(ob: dict[str, object]) -> ObligationLine:
+        oid = str(ob["id"])
+        return ObligationLine(
+            id=oid,
+            subject=str(ob.get("subject", "")),
+            modality=str(ob.get("modality", "")),
+            action=str(ob.get("action", "")),
+            articles=articles.get(oid, []),
+            indicators=sorted(covering.get(oid, [])),
+        )
+
+    by_risk: dict[str, list[ObligationLine]] = {}
+    for ro in risk_obligations:
+        by_risk.setdefault(ro.risk_id, []).append(line(ro.obligation))
+    processes = []
+    for node in store.find(Label.PROCESS, ids=list(process_ids)):
+        own = [r.risk for r in risks if r.process_id == node["id"]]
+        processes.append(
+            ProcessLine(
+                id=node["id"],
+                name=node["name"],
+                stage=node.get("stage", ""),
+                risks=[
+                    RiskLine(id=r["id"], name=r["name"], category=r["category"], obligations=by_risk.get(r["id"], []))
+                    for r in own
+                ],
+            )
+        )
+    uncovered = [line(a.obligation) for a in store.uncovered_obligations(process_ids, indicator_ids)]
+    indicators = store.find(Label.INDICATOR, ids=list(indicator_ids))
+    return ProcessReport(processes=processes, indicators=indicators, uncovered=uncovered)

@@ -1,0 +1,43 @@
+"""Shared fixtures: the shared data folder and a real Bolt graph server for the integration tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kg.bolt_server import ArcadeDbBoltServer
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HSEKG_SHARED_DIR", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """``../shared`` beside the repository (statutes, evaluation sets); CI always has it."""
+    if not (SHARED / "regulations").is_dir():
+        pytest.fail(f"shared data not found at {SHARED} (set HSEKG_SHARED_DIR)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def bolt_endpoint() -> Iterator[tuple[str, str, str, str | None]]:
+    """(uri, user, password, database) of a real Bolt server.
+
+    An existing Neo4j is used when ``HSEKG_TEST_NEO4J_URI`` is set (with ``HSEKG_TEST_NEO4J_USER``,
+    ``HSEKG_TEST_NEO4J_PASSWORD``, ``HSEKG_TEST_NEO4J_DATABASE``); otherwise ArcadeDB is started on
+    127.0.0.1 from the arcadedb-embedded wheel and stopped at the end of the session.
+    """
+    uri = os.environ.get("HSEKG_TEST_NEO4J_URI")
+    if uri:
+        yield (
+            uri,
+            os.environ.get("HSEKG_TEST_NEO4J_USER", "neo4j"),
+            os.environ.get("HSEKG_TEST_NEO4J_PASSWORD", ""),
+            os.environ.get("HSEKG_TEST_NEO4J_DATABASE") or None,
+        )
+        return
+    with ArcadeDbBoltServer(database="kg") as server:
+        yield server.uri, server.user, server.password, server.database
