@@ -101,8 +101,10 @@ def init(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if as_json:
         _emit_json(summary)
         return
-    console.print(f"[green]graph initialised[/] in {result.seconds:.2f}s: {result.writes} writes, "
-                  f"{result.statutes_read} statute texts read")
+    console.print(
+        f"[green]graph initialised[/] in {result.seconds:.2f}s: {result.writes} writes, "
+        f"{result.statutes_read} statute texts read"
+    )
     console.print(", ".join(f"{k} {v}" for k, v in counts.nodes.items() if v))
 
 

@@ -75,7 +75,11 @@ def render_report(console: Console, sample: SampleEnterprise, report: ProcessRep
         comparator = {">=": "≥", "<=": "≤", "=": "="}.get(str(ind.get("comparator")), "")
         target = f"{comparator}{ind.get('target', '')}{ind.get('unit', '')}"
         table.add_row(
-            str(ind.get("stage", "")), str(ind.get("position", "")), str(ind["name"]), target, str(ind.get("method", ""))
+            str(ind.get("stage", "")),
+            str(ind.get("position", "")),
+            str(ind["name"]),
+            target,
+            str(ind.get("method", "")),
         )
     console.print(table)
     console.print(f"[bold red]未被考核细则覆盖的法定义务：{len(report.uncovered)} 项[/]（{sample.omitted}）")

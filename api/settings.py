@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kg.errors import ConfigError
@@ -46,10 +46,18 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("change-me")
     max_upload_mb: int = 50
 
+    @field_validator("neo4j_database", mode="before")
+    @classmethod
+    def _empty_database_is_default(cls, value: object) -> object:
+        return None if value == "" else value
+
     @model_validator(mode="after")
     def _no_placeholders_in_production(self) -> Settings:
         if self.environment != "development":
-            if self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS or len(self.secret_key.get_secret_value()) < 16:
+            if (
+                self.secret_key.get_secret_value() in PLACEHOLDER_SECRETS
+                or len(self.secret_key.get_secret_value()) < 16
+            ):
                 raise ValueError("HSEKG_SECRET_KEY must be set to a real secret (16+ characters) outside development")
             if self.uses_neo4j and self.neo4j_password.get_secret_value() in PLACEHOLDER_SECRETS:
                 raise ValueError("HSEKG_NEO4J_PASSWORD is a placeholder")
@@ -60,7 +68,9 @@ class Settings(BaseSettings):
     @property
     def uses_neo4j(self) -> bool:
         """Whether the graph is a Bolt server rather than the embedded file."""
-        return self.graph_uri.startswith(("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://"))
+        return self.graph_uri.startswith(
+            ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+        )
 
     @property
     def graph_path(self) -> Path:
@@ -75,5 +85,7 @@ class Settings(BaseSettings):
         try:
             return cls()
         except ValidationError as e:
-            msgs = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in e.errors())
+            msgs = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in e.errors()
+            )
             raise ConfigError(f"invalid settings: {msgs}") from e

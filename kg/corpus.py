@@ -244,7 +244,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -352,4 +352,3 @@ def _check_references(kb: KnowledgeBase) -> None:
     if regulations:
         for owner, ref in kb.all_refs():
             need(owner, "regulation", [ref.law], regulations)
-

@@ -166,13 +166,16 @@ class CypherGraphStore(abc.ABC):
         return out
 
     def applicable_obligations(self, process_ids: Sequence[str]) -> list[ApplicableObligation]:
-        """Obligations reached from the processes through their risks, with the paths."""
-        grouped: dict[str, ApplicableObligation] = {}
+        """Obligations reached from the processes through their risks, with the paths, ordered by id."""
+        via: dict[str, list[tuple[str, str]]] = {}
         for r in self._read(Q.APPLICABLE_OBLIGATIONS, {"ids": list(process_ids)}):
-            ob = r["obligation"]
-            entry = grouped.setdefault(ob["id"], ApplicableObligation(obligation=ob, via=[]))
-            entry.via.append((r["process_id"], r["risk_id"]))
-        return list(grouped.values())
+            via.setdefault(r["obligation_id"], []).append((r["process_id"], r["risk_id"]))
+        if not via:
+            return []
+        return [
+            ApplicableObligation(obligation=ob, via=sorted(via[ob["id"]]))
+            for ob in self.find(Label.OBLIGATION, ids=list(via))
+        ]
 
     def uncovered_obligations(
         self, process_ids: Sequence[str], indicator_ids: Sequence[str] | None = None

@@ -156,7 +156,10 @@ def _add_taxonomy(batch: GraphBatch, kb: KnowledgeBase) -> None:
     stages = [(s.id, stage, ids) for s in kb.sectors for stage, ids in s.stages.items()]
     batch.add_nodes(Stage(id=stage_id(sid, stage), name=stage, sector=sid) for sid, stage, _ in stages)
     batch.add_edges(
-        Rel.HAS_STAGE, Label.SECTOR, Label.STAGE, (Edge(sid, stage_id(sid, st), source=KB_SOURCE) for sid, st, _ in stages)
+        Rel.HAS_STAGE,
+        Label.SECTOR,
+        Label.STAGE,
+        (Edge(sid, stage_id(sid, st), source=KB_SOURCE) for sid, st, _ in stages),
     )
     batch.add_edges(
         Rel.HAS_PROCESS,
@@ -176,11 +179,21 @@ def _add_taxonomy(batch: GraphBatch, kb: KnowledgeBase) -> None:
         for p in kb.processes
     )
     batch.add_nodes(
-        Risk(id=r.id, name=r.name, category=r.category, hazard=r.hazard, consequence=r.consequence, keywords=list(r.keywords))
+        Risk(
+            id=r.id,
+            name=r.name,
+            category=r.category,
+            hazard=r.hazard,
+            consequence=r.consequence,
+            keywords=list(r.keywords),
+        )
         for r in kb.risks
     )
     batch.add_edges(
-        Rel.HAS_RISK, Label.PROCESS, Label.RISK, (Edge(p.id, r, source=KB_SOURCE) for p in kb.processes for r in p.risks)
+        Rel.HAS_RISK,
+        Label.PROCESS,
+        Label.RISK,
+        (Edge(p.id, r, source=KB_SOURCE) for p in kb.processes for r in p.risks),
     )
     batch.add_edges(
         Rel.GOVERNED_BY,
@@ -204,7 +217,11 @@ def _add_obligations(batch: GraphBatch, kb: KnowledgeBase, texts: Mapping[str, A
         Rel.PART_OF, Label.CLAUSE, Label.REGULATION, (Edge(c.id, c.regulation, source=KB_SOURCE) for c in clauses)
     )
     batch.add_nodes(_obligation(o) for o in kb.obligations)
-    derived = [Edge(o.id, ref.clause_id, score=1.0, reason="current", source=KB_SOURCE) for o in kb.obligations for ref in o.cites]
+    derived = [
+        Edge(o.id, ref.clause_id, score=1.0, reason="current", source=KB_SOURCE)
+        for o in kb.obligations
+        for ref in o.cites
+    ]
     derived += [
         Edge(o.id, ref.clause_id, score=0.5, reason="historical", source=KB_SOURCE)
         for o in kb.obligations
@@ -243,7 +260,7 @@ def _add_indicators(batch: GraphBatch, kb: KnowledgeBase) -> None:
         Label.OBLIGATION,
         (Edge(i.id, o, source=KB_SOURCE) for i in kb.indicators for o in i.measures_obligations),
     )
-    cites = {(i.id, ref.clause_id) for i in kb.indicators for o in i.measures_obligations for ref in obligations[o].cites}
-    batch.add_edges(
-        Rel.CITES, Label.INDICATOR, Label.CLAUSE, (Edge(i, c, source=KB_SOURCE) for i, c in sorted(cites))
-    )
+    cites = {
+        (i.id, ref.clause_id) for i in kb.indicators for o in i.measures_obligations for ref in obligations[o].cites
+    }
+    batch.add_edges(Rel.CITES, Label.INDICATOR, Label.CLAUSE, (Edge(i, c, source=KB_SOURCE) for i, c in sorted(cites)))

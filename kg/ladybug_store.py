@@ -131,4 +131,3 @@ class LadybugGraphStore(CypherGraphStore):
                 self._rollback()
                 raise
             self._execute("COMMIT")
-

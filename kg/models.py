@@ -45,9 +45,7 @@ __all__ = [
 
 STAGES: tuple[str, ...] = ("原料采购与仓储", "生产加工", "成品检验", "仓储运输", "废弃物处置")
 
-RegulationKind = Literal[
-    "法律", "行政法规", "部门规章", "国家标准", "行业标准", "地方标准", "司法解释", "规范性文件"
-]
+RegulationKind = Literal["法律", "行政法规", "部门规章", "国家标准", "行业标准", "地方标准", "司法解释", "规范性文件"]
 RegulationStatus = Literal["现行", "已废止", "尚未施行"]
 Modality = Literal["应当", "必须", "不得", "禁止", "严禁", "须"]
 RiskCategory = Literal["安全", "环保", "职业健康", "消防"]

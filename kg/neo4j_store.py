@@ -38,7 +38,9 @@ class Neo4jGraphStore(CypherGraphStore):
 
     dialect = Dialect.NEO4J
 
-    def __init__(self, uri: str, *, user: str, password: str, database: str | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self, uri: str, *, user: str, password: str, database: str | None = None, timeout: float = 10.0
+    ) -> None:
         self.uri = uri
         self.database = database
         self._auth = (user, password)

@@ -69,9 +69,10 @@ class Q:
     @staticmethod
     def find_nodes(label: Label, *, with_ids: bool, with_limit: bool) -> str:
         """``$ids`` when ``with_ids``; ``$skip``; ``$limit`` when ``with_limit``."""
-        where = " WHERE n.id IN $ids" if with_ids else ""
+        # with ids, UNWIND turns the filter into primary-key lookups instead of a label scan
+        match = f"UNWIND $ids AS k MATCH (n:{label} {{id: k}})" if with_ids else f"MATCH (n:{label})"
         limit = " LIMIT $limit" if with_limit else ""
-        return f"MATCH (n:{label}){where} RETURN n ORDER BY n.id SKIP $skip{limit}"
+        return f"{match} RETURN DISTINCT n ORDER BY n.id SKIP $skip{limit}"
 
     @staticmethod
     def count_ids(label: Label) -> str:
@@ -122,8 +123,9 @@ class Q:
         )
 
     APPLICABLE_OBLIGATIONS = (
-        f"MATCH (p:{Label.PROCESS})-[:{Rel.HAS_RISK}]->(r:{Label.RISK})-[:{Rel.GOVERNED_BY}]->(o:{Label.OBLIGATION}) "
-        "WHERE p.id IN $ids RETURN p.id AS process_id, r.id AS risk_id, o AS obligation ORDER BY o.id, process_id, risk_id"
+        f"UNWIND $ids AS pid MATCH (p:{Label.PROCESS} {{id: pid}})-[:{Rel.HAS_RISK}]->(r:{Label.RISK})"
+        f"-[:{Rel.GOVERNED_BY}]->(o:{Label.OBLIGATION}) "
+        "RETURN p.id AS process_id, r.id AS risk_id, o.id AS obligation_id"
     )
 
     @staticmethod
@@ -134,13 +136,16 @@ class Q:
         cites an older clause that the obligation's clause succeeds (a stale citation still covers).
         """
         only = " AND i.id IN $indicators" if restricted else ""
+        # the obligation ids come first through UNWIND: primary-key lookups, then a short walk
         return (
-            f"MATCH (i:{Label.INDICATOR})-[:{Rel.MEASURES}]->(o:{Label.OBLIGATION}) WHERE o.id IN $ids{only} "
+            f"UNWIND $ids AS k MATCH (i:{Label.INDICATOR})-[:{Rel.MEASURES}]->(o:{Label.OBLIGATION} {{id: k}}) "
+            f"WHERE true{only} "
             "RETURN DISTINCT o.id AS id",
-            f"MATCH (i:{Label.INDICATOR})-[:{Rel.CITES}]->(c:{Label.CLAUSE})<-[:{Rel.DERIVED_FROM}]-(o:{Label.OBLIGATION}) "
-            f"WHERE o.id IN $ids{only} RETURN DISTINCT o.id AS id",
-            f"MATCH (i:{Label.INDICATOR})-[:{Rel.CITES}]->(c:{Label.CLAUSE})-[:{Rel.SUCCEEDED_BY}]->(s:{Label.CLAUSE})"
-            f"<-[:{Rel.DERIVED_FROM}]-(o:{Label.OBLIGATION}) WHERE o.id IN $ids{only} RETURN DISTINCT o.id AS id",
+            f"UNWIND $ids AS k MATCH (i:{Label.INDICATOR})-[:{Rel.CITES}]->(c:{Label.CLAUSE})"
+            f"<-[:{Rel.DERIVED_FROM}]-(o:{Label.OBLIGATION} {{id: k}}) WHERE true{only} RETURN DISTINCT o.id AS id",
+            f"UNWIND $ids AS k MATCH (i:{Label.INDICATOR})-[:{Rel.CITES}]->(c:{Label.CLAUSE})-[:{Rel.SUCCEEDED_BY}]->"
+            f"(s:{Label.CLAUSE})<-[:{Rel.DERIVED_FROM}]-(o:{Label.OBLIGATION} {{id: k}}) WHERE true{only} "
+            "RETURN DISTINCT o.id AS id",
         )
 
     CLAUSE_PATHS = (

@@ -174,7 +174,9 @@ class GraphStore(Protocol):
     def get(self, label: Label, node_id: str) -> Props | None:
         """A node's properties, or None."""
 
-    def find(self, label: Label, *, ids: Sequence[str] | None = None, limit: int | None = None, skip: int = 0) -> list[Props]:
+    def find(
+        self, label: Label, *, ids: Sequence[str] | None = None, limit: int | None = None, skip: int = 0
+    ) -> list[Props]:
         """Nodes of a label ordered by id, optionally restricted to ``ids``, paginated."""
 
     def delete_nodes(self, label: Label, ids: Sequence[str]) -> int:

@@ -76,14 +76,21 @@ def test_upserts_are_idempotent_and_update(store: GraphStore) -> None:
     assert store.counts() == first
     store.upsert_nodes([Risk(id="r_fume", name="焊接烟尘超标", category="职业健康")])
     assert store.get(Label.RISK, "r_fume") == {
-        "id": "r_fume", "name": "焊接烟尘超标", "category": "职业健康", "hazard": "", "consequence": "", "keywords": [],
+        "id": "r_fume",
+        "name": "焊接烟尘超标",
+        "category": "职业健康",
+        "hazard": "",
+        "consequence": "",
+        "keywords": [],
     }
     assert store.counts() == first
 
 
 def test_edge_upsert_merges_and_updates_properties(sample: GraphStore) -> None:
     before = sample.counts().relationships["GOVERNED_BY"]
-    sample.upsert_edges(Rel.GOVERNED_BY, Label.RISK, Label.OBLIGATION, [Edge("r_fume", "o_fume", score=0.4, reason="复核")])
+    sample.upsert_edges(
+        Rel.GOVERNED_BY, Label.RISK, Label.OBLIGATION, [Edge("r_fume", "o_fume", score=0.4, reason="复核")]
+    )
     assert sample.counts().relationships["GOVERNED_BY"] == before
     links = [ro for ro in sample.obligations_of_risks(["r_fume"]) if ro.obligation["id"] == "o_fume"]
     assert [(ro.score, ro.reason) for ro in links] == [(0.4, "复核")]
@@ -204,7 +211,9 @@ def test_uncovered_obligations_for_a_given_indicator_set(sample: GraphStore) -> 
 
 
 def test_clause_paths_from_process_to_regulation(sample: GraphStore) -> None:
-    paths = {(p.risk_id, p.obligation_id, p.clause["article"], p.regulation["title"]) for p in sample.clause_paths("p_paint")}
+    paths = {
+        (p.risk_id, p.obligation_id, p.clause["article"], p.regulation["title"]) for p in sample.clause_paths("p_paint")
+    }
     assert paths == {
         ("r_fire", "o_permit", 43, "中华人民共和国安全生产法"),
         ("r_fire", "o_train", 28, "中华人民共和国安全生产法"),

@@ -1,0 +1,101 @@
+"""The hsekg command line, end to end on the real knowledge base and statute texts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from api.cli import main
+from kg.bolt_server import free_port
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def env(tmp_path: Path, shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HSEKG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HSEKG_REGULATIONS_DIR", str(shared_dir / "regulations"))
+    monkeypatch.delenv("HSEKG_GRAPH_URI", raising=False)
+    monkeypatch.delenv("HSEKG_CORPUS_DIR", raising=False)
+    return tmp_path
+
+
+def last_json(out: str) -> dict[str, object]:
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_init_is_idempotent_and_stats_meet_the_brief(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "--json"]) == 0
+    first = last_json(capsys.readouterr().out)["graph"]
+    assert main(["init"]) == 0
+    capsys.readouterr()
+    assert main(["stats", "--json"]) == 0
+    stats = last_json(capsys.readouterr().out)
+    assert stats == first
+    nodes = stats["nodes"]
+    assert isinstance(nodes, dict)
+    assert nodes["Sector"] >= 4 and nodes["Process"] >= 40 and nodes["Risk"] >= 100
+    assert nodes["Obligation"] >= 200 and nodes["Indicator"] >= 80
+
+
+def test_demo_reports_processes_articles_and_gaps(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--json"]) == 0
+    payload = last_json(capsys.readouterr().out)
+    report = payload["report"]
+    assert isinstance(report, dict)
+    assert report["processes"] and report["uncovered"]
+    articles = [a for ob in report["uncovered"] for a in ob["articles"]]
+    assert articles and all(a["article"] >= 1 for a in articles)
+    assert main(["demo"]) == 0
+    text = capsys.readouterr().out
+    assert "未被考核细则覆盖的法定义务" in text and "第" in text
+
+
+def test_kb_check_passes(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kb", "check", "--json"]) == 0
+    assert last_json(capsys.readouterr().out)["problems"] == []
+
+
+def test_unknown_arguments_print_usage(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "--no-such-flag"]) == 2
+    assert "Usage" in capsys.readouterr().err
+
+
+def test_malformed_yaml_is_one_error_naming_file_and_line(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = env / "corpus"
+    corpus.mkdir()
+    (corpus / "risks.yaml").write_text("risks:\n  - id: r1\n    name: : :\n", encoding="utf-8")
+    monkeypatch.setenv("HSEKG_CORPUS_DIR", str(corpus))
+    assert main(["init"]) == 1
+    err = capsys.readouterr().err
+    assert "risks.yaml:" in err and "Traceback" not in err
+
+
+def test_unreachable_neo4j_is_one_line_with_the_uri(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("HSEKG_GRAPH_URI", uri)
+    assert main(["stats"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert uri in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_init_on_the_bolt_backend(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    bolt_endpoint: tuple[str, str, str, str | None],
+) -> None:
+    uri, user, password, database = bolt_endpoint
+    monkeypatch.setenv("HSEKG_GRAPH_URI", uri)
+    monkeypatch.setenv("HSEKG_NEO4J_USER", user)
+    monkeypatch.setenv("HSEKG_NEO4J_PASSWORD", password)
+    monkeypatch.setenv("HSEKG_NEO4J_DATABASE", database or "")
+    assert main(["init", "--json"]) == 0
+    graph = last_json(capsys.readouterr().out)["graph"]
+    assert isinstance(graph, dict) and graph["nodes"]["Obligation"] >= 200
