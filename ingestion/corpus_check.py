@@ -59,10 +59,14 @@ def check_references(kb: KnowledgeBase, statutes: dict[str, Statute]) -> list[Re
                     continue
                 if ref.paragraph is not None and ref.paragraph > len(article.paragraphs):
                     problems.append(
-                        ReferenceProblem(kb.where(ob.id), ob.id, ref, f"article has {len(article.paragraphs)} paragraphs")
+                        ReferenceProblem(
+                            kb.where(ob.id), ob.id, ref, f"article has {len(article.paragraphs)} paragraphs"
+                        )
                     )
                     continue
-                if kind != "penalty" and not any(t in _norm(article.text) for t in terms):
+                # a paragraph reference must hold its key term in that paragraph, not elsewhere in the article
+                scope = article.paragraphs[ref.paragraph - 1].full_text if ref.paragraph else article.text
+                if kind != "penalty" and not any(t in _norm(scope) for t in terms):
                     problems.append(
                         ReferenceProblem(kb.where(ob.id), ob.id, ref, f"none of the key terms {ob.key_terms} occurs")
                     )

@@ -67,8 +67,19 @@ def test_articles_paragraphs_chapters_and_history() -> None:
     assert statute.history == ["2020年1月1日 第十三届全国人民代表大会常务委员会通过"]
     assert sorted(statute.articles) == [1, 2, 12, 112]
     second = statute.articles[2]
-    assert second.paragraphs == ["生产经营单位应当做甲。", "生产经营单位不得做乙。"]
+    assert [p.text for p in second.paragraphs] == ["生产经营单位应当做甲。", "生产经营单位不得做乙。"]
     assert second.chapter == "第一章 总则"
     assert statute.articles[12].chapter == "第一章 总则 / 第一节 细则"
-    assert statute.articles[12].paragraphs[1:] == ["（一）未做甲的；", "（二）做了乙的。"]
+    twelfth = statute.articles[12]
+    assert len(twelfth.paragraphs) == 1
+    assert twelfth.paragraphs[0].items == ["未做甲的；", "做了乙的。"]
+    assert twelfth.text == "有下列情形之一的，责令改正：\n（一）未做甲的；\n（二）做了乙的。"
     assert statute.article(999) is None
+
+
+def test_markdown_list_items_and_numbered_variants() -> None:
+    text = "第三条 下列单位应当：\n  - （一）甲；\n  - （二）乙。\n第三条之一 补充。\n第四条 完。\n"
+    statute = parse_statute("x", text)
+    assert statute.articles[3].paragraphs[0].items == ["甲；", "乙。"]
+    assert statute.skipped == ["第三条之一 补充。"]
+    assert sorted(statute.articles) == [3, 4]
