@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -142,6 +143,67 @@ def demo(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         _emit_json({"enterprise": sample.model_dump(), "report": report.model_dump()})
         return
     render_report(console, sample, report)
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (md, txt, pdf, docx).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest regulations into the clause graph: per-document status, atomic per document."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ingestion.kb_loader import KnowledgeBaseLoader
+    from ingestion.pipeline import RegulationIngestor, expand_paths
+    from ingestion.versions import DocumentStatus, IngestionState
+
+    settings = _settings(ctx)
+    files = expand_paths(paths)
+    missing = [str(p) for p in paths if not p.exists()]
+    with _graph(settings) as store:
+        kb = KnowledgeBaseLoader(store, settings.corpus_dir, settings.regulations_dir).run().knowledge_base
+        ingestor = RegulationIngestor(
+            store, IngestionState(settings.data_dir / "ingestion"), kb, max_bytes=settings.max_upload_mb * 1024 * 1024
+        )
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err_console, disable=as_json or not err_console.is_terminal) as bar:
+            task = bar.add_task("ingesting", total=len(files))
+
+            def advance(path: Path, status: DocumentStatus) -> None:
+                bar.update(task, advance=1, description=f"{path.name[:40]} {status.status}")
+
+            report = ingestor.run(files, progress=advance)
+    documents = [
+        {"path": d.path, "status": d.status, "articles": d.articles, "obligations": d.obligations, "error": d.error}
+        for d in report.documents
+    ] + [{"path": m, "status": "failed", "articles": 0, "obligations": 0, "error": "no such file"} for m in missing]
+    failed = report.failed + len(missing)
+    if as_json:
+        _emit_json({"documents": documents, "processed": report.processed, "failed": failed,
+                    "repeals": report.repeals, "seconds": round(report.seconds, 2)})  # fmt: skip
+    else:
+        _print_ingest(report.documents, missing, report.repeals, report.seconds)
+    if failed and not report.processed:
+        raise typer.Exit(1)
+
+
+def _print_ingest(documents: list[Any], missing: list[str], repeals: list[dict[str, object]], seconds: float) -> None:
+    from rich.table import Table
+
+    table = Table("document", "status", "articles", "obligations", "reason", title="ingestion")
+    colours = {"processed": "green", "unchanged": "cyan", "failed": "red"}
+    for d in documents:
+        extra = "; ".join(d.warnings) if d.status != "failed" else d.error
+        table.add_row(Path(d.path).name, f"[{colours[d.status]}]{d.status}[/]", str(d.articles), str(d.obligations),
+                      extra or "")  # fmt: skip
+    for m in missing:
+        table.add_row(m, "[red]failed[/]", "0", "0", "no such file")
+    console.print(table)
+    for r in repeals:
+        mapped = f"{r['mapped']}/{r['articles']} articles mapped"
+        console.print(f"《{r['repealed']}》 repealed by 《{r['by']}》 第{r['article']}条: {mapped}")
+    console.print(f"{seconds:.1f}s")
 
 
 @kb_app.command("check")

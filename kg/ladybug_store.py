@@ -93,6 +93,8 @@ class LadybugGraphStore(CypherGraphStore):
                         self._execute(f"ALTER TABLE {label} ADD {name} {kind}")
             for rel, pairs in REL_ENDPOINTS.items():
                 if rel.value in existing:
+                    for a, b in pairs:  # endpoint pairs added by newer versions of the schema
+                        self._execute(f"ALTER TABLE {rel} ADD IF NOT EXISTS FROM {a} TO {b}")
                     continue
                 ends = ", ".join(f"FROM {a} TO {b}" for a, b in pairs)
                 props = ", ".join(f"{name} {kind}" for name, kind in REL_PROPERTIES.items())

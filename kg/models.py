@@ -23,6 +23,7 @@ __all__ = [
     "IndicatorLevel",
     "IndicatorStatus",
     "Label",
+    "LimitValue",
     "Method",
     "Modality",
     "Node",
@@ -72,6 +73,7 @@ class Label(StrEnum):
     DEPARTMENT = "Department"
     ENTERPRISE = "Enterprise"
     TRAINING_COURSE = "TrainingCourse"
+    LIMIT_VALUE = "LimitValue"
 
 
 class Rel(StrEnum):
@@ -93,6 +95,8 @@ class Rel(StrEnum):
     INSTANTIATES = "INSTANTIATES"
     HAS_DEPARTMENT = "HAS_DEPARTMENT"
     HAS_POSITION = "HAS_POSITION"
+    MATCHES = "MATCHES"
+    RELATES_TO = "RELATES_TO"
 
 
 class RatingBands(BaseModel):
@@ -303,6 +307,21 @@ class TrainingCourse(Node):
     description: str = ""
 
 
+class LimitValue(Node):
+    """One limit value of a standard's table: pollutant, limit, unit and the conditions of its column."""
+
+    label: ClassVar[Label] = Label.LIMIT_VALUE
+
+    regulation: str
+    source_table: str
+    pollutant: str
+    limit: float | None = None
+    limit_text: str = ""
+    unit: str = ""
+    conditions: list[str] = Field(default_factory=list)
+    page: int | None = None
+
+
 NODE_TYPES: dict[Label, type[Node]] = {
     cls.label: cls
     for cls in (
@@ -318,6 +337,7 @@ NODE_TYPES: dict[Label, type[Node]] = {
         Department,
         Enterprise,
         TrainingCourse,
+        LimitValue,
     )
 }
 

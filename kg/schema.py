@@ -24,7 +24,11 @@ REL_ENDPOINTS: dict[Rel, tuple[tuple[Label, Label], ...]] = {
     Rel.GOVERNED_BY: ((Label.RISK, Label.OBLIGATION),),
     Rel.DERIVED_FROM: ((Label.OBLIGATION, Label.CLAUSE),),
     Rel.PENALIZED_BY: ((Label.OBLIGATION, Label.CLAUSE),),
-    Rel.PART_OF: ((Label.CLAUSE, Label.REGULATION), (Label.CLAUSE, Label.CLAUSE)),
+    Rel.PART_OF: (
+        (Label.CLAUSE, Label.REGULATION),
+        (Label.CLAUSE, Label.CLAUSE),
+        (Label.LIMIT_VALUE, Label.CLAUSE),
+    ),
     Rel.MEASURES: ((Label.INDICATOR, Label.RISK), (Label.INDICATOR, Label.OBLIGATION)),
     Rel.CITES: ((Label.INDICATOR, Label.CLAUSE),),
     Rel.ASSIGNED_TO: ((Label.INDICATOR, Label.POSITION), (Label.INDICATOR, Label.DEPARTMENT)),
@@ -34,6 +38,8 @@ REL_ENDPOINTS: dict[Rel, tuple[tuple[Label, Label], ...]] = {
     Rel.INSTANTIATES: ((Label.PROCESS, Label.PROCESS),),
     Rel.HAS_DEPARTMENT: ((Label.ENTERPRISE, Label.DEPARTMENT),),
     Rel.HAS_POSITION: ((Label.DEPARTMENT, Label.POSITION),),
+    Rel.MATCHES: ((Label.OBLIGATION, Label.OBLIGATION),),
+    Rel.RELATES_TO: ((Label.OBLIGATION, Label.RISK), (Label.OBLIGATION, Label.PROCESS)),
 }
 
 #: Properties every relationship may carry: a score and the reason (provenance of the link).
