@@ -57,7 +57,8 @@ class Q:
         """``$rows``: list of ``{src, dst, score, reason, source}``."""
         sets = ", ".join(f"e.{p} = {dialect.cast(f'r.{p}', kind)}" for p, kind in REL_PROPERTIES.items())
         return (
-            f"UNWIND $rows AS r MATCH (a:{src} {{id: r.src}}), (b:{dst} {{id: r.dst}}) "
+            # two MATCH clauses, not one comma pattern: LadybugDB plans the comma form as a join (~50x slower)
+            f"UNWIND $rows AS r MATCH (a:{src} {{id: r.src}}) MATCH (b:{dst} {{id: r.dst}}) "
             f"MERGE (a)-[e:{rel}]->(b) SET {sets}"
         )
 
