@@ -138,7 +138,7 @@ def demo(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     with _graph(settings) as store:
         result = KnowledgeBaseLoader(store, settings.corpus_dir, settings.regulations_dir).run()
         sample = sample_enterprise(result.knowledge_base)
-        report = build_report(store, sample.process_ids, sample.indicator_ids)
+        report = build_report(store, sample.process_ids, sample.indicator_ids, sample.conditions)
     if as_json:
         _emit_json({"enterprise": sample.model_dump(), "report": report.model_dump()})
         return

@@ -14,6 +14,12 @@ __all__ = ["SampleEnterprise", "render_report", "sample_enterprise"]
 
 DEMO_SECTOR = "汽车零部件"
 OMITTED_STAGE = "废弃物处置"
+#: What the sample plant has: the applicability conditions its duties are filtered by.
+DEMO_CONDITIONS = (
+    "危险化学品", "特种设备", "特种作业", "职业病危害", "动火", "有限空间", "高处作业", "吊装", "危险作业",
+    "派遣劳动者", "实习学生", "发包出租", "排污许可", "简化管理", "排放废水", "排放废气", "挥发性有机物", "工业噪声",
+    "危险废物", "工业固体废物", "锅炉",
+)  # fmt: skip
 
 
 class SampleEnterprise(BaseModel):
@@ -23,6 +29,7 @@ class SampleEnterprise(BaseModel):
     sector: str
     process_ids: list[str]
     indicator_ids: list[str]
+    conditions: list[str]
     omitted: str
 
 
@@ -46,6 +53,7 @@ def sample_enterprise(kb: KnowledgeBase, sector_name: str = DEMO_SECTOR) -> Samp
         sector=sector.name,
         process_ids=process_ids,
         indicator_ids=indicator_ids,
+        conditions=list(DEMO_CONDITIONS),
         omitted=f"考核细则故意缺少“{OMITTED_STAGE}”环节的指标",
     )
 
@@ -61,6 +69,7 @@ def _articles(line: ObligationLine) -> str:
 def render_report(console: Console, sample: SampleEnterprise, report: ProcessReport) -> None:
     """Print the report for people: a tree of processes, the indicator set and the gaps."""
     console.rule(f"[bold]{sample.name}[/] — {sample.sector}")
+    console.print(f"适用条件：{'、'.join(sample.conditions)}", highlight=False)
     tree = Tree("生产流程 → 风险 → 法定义务（条文） → 覆盖指标")
     for process in report.processes:
         branch = tree.add(f"[bold]{process.name}[/] [dim]({process.stage})[/]")
@@ -68,7 +77,7 @@ def render_report(console: Console, sample: SampleEnterprise, report: ProcessRep
             rb = branch.add(f"[yellow]{risk.name}[/] [dim]{risk.category}[/]")
             for ob in risk.obligations:
                 covered = "、".join(ob.indicators) if ob.indicators else "[red]未覆盖[/]"
-                rb.add(f"{ob.subject}{ob.modality}{ob.action} — {_articles(ob)} — 指标：{covered}")
+                rb.add(f"【{ob.modality}】{ob.action}（{ob.subject}） — {_articles(ob)} — 指标：{covered}")
     console.print(tree)
     table = Table("环节", "岗位/部门", "指标", "标准", "方法", title=f"现行考核细则（{len(report.indicators)} 项）")
     for ind in report.indicators:
@@ -84,4 +93,4 @@ def render_report(console: Console, sample: SampleEnterprise, report: ProcessRep
     console.print(table)
     console.print(f"[bold red]未被考核细则覆盖的法定义务：{len(report.uncovered)} 项[/]（{sample.omitted}）")
     for ob in report.uncovered:
-        console.print(f"  • {ob.subject}{ob.modality}{ob.action} — {_articles(ob)}")
+        console.print(f"  • 【{ob.modality}】{ob.action}（{ob.subject}） — {_articles(ob)}")

@@ -6,14 +6,14 @@ article numbers shown are exactly those stored in the graph, never written by ha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from pydantic import BaseModel
 
 from kg.models import Label
 from kg.store import GraphStore
 
-__all__ = ["CitedArticle", "ObligationLine", "ProcessReport", "RiskLine", "build_report"]
+__all__ = ["CitedArticle", "ObligationLine", "ProcessReport", "RiskLine", "applies", "build_report"]
 
 
 class CitedArticle(BaseModel):
@@ -63,8 +63,26 @@ class ProcessReport(BaseModel):
     uncovered: list[ObligationLine]
 
 
-def build_report(store: GraphStore, process_ids: Sequence[str], indicator_ids: Sequence[str]) -> ProcessReport:
-    """Build the report for an enterprise's processes and its current indicator set."""
+def applies(obligation: dict[str, object], conditions: Collection[str] | None) -> bool:
+    """Whether a duty applies to an enterprise with these conditions (every ``applies_if`` is met).
+
+    ``conditions`` None means unknown: every duty is taken to apply.
+    """
+    needed = obligation.get("applies_if") or []
+    return conditions is None or (isinstance(needed, list) and all(c in conditions for c in needed))
+
+
+def build_report(
+    store: GraphStore,
+    process_ids: Sequence[str],
+    indicator_ids: Sequence[str],
+    conditions: Collection[str] | None = None,
+) -> ProcessReport:
+    """Build the report for an enterprise's processes and its current indicator set.
+
+    Duties whose ``applies_if`` conditions the enterprise does not meet are left out (a duty of a
+    重点管理 unit is no gap for a 登记管理 one).
+    """
     articles: dict[str, list[CitedArticle]] = {}
     for pid in process_ids:
         for path in store.clause_paths(pid):
@@ -84,7 +102,11 @@ def build_report(store: GraphStore, process_ids: Sequence[str], indicator_ids: S
 
     chosen = set(indicator_ids)
     risks = store.risks_of_processes(process_ids)
-    risk_obligations = store.obligations_of_risks(sorted({r.risk["id"] for r in risks}))
+    risk_obligations = [
+        ro
+        for ro in store.obligations_of_risks(sorted({r.risk["id"] for r in risks}))
+        if applies(ro.obligation, conditions)
+    ]
     coverage = store.indicators_covering(obligation_ids=sorted({ro.obligation["id"] for ro in risk_obligations}))
     covering: dict[str, list[str]] = {}
     for c in coverage:
@@ -119,6 +141,10 @@ def build_report(store: GraphStore, process_ids: Sequence[str], indicator_ids: S
                 ],
             )
         )
-    uncovered = [line(a.obligation) for a in store.uncovered_obligations(process_ids, indicator_ids)]
+    uncovered = [
+        line(a.obligation)
+        for a in store.uncovered_obligations(process_ids, indicator_ids)
+        if applies(a.obligation, conditions)
+    ]
     indicators = store.find(Label.INDICATOR, ids=list(indicator_ids))
     return ProcessReport(processes=processes, indicators=indicators, uncovered=uncovered)
