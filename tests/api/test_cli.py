@@ -99,3 +99,33 @@ def test_init_on_the_bolt_backend(
     assert main(["init", "--json"]) == 0
     graph = last_json(capsys.readouterr().out)["graph"]
     assert isinstance(graph, dict) and graph["nodes"]["Obligation"] >= 200
+
+
+@pytest.mark.slow
+def test_ingest_everything_shared(env: Path, shared_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """All 24 statutes with the README's article counts; each PDF processed or failed for its reason."""
+    readme = (shared_dir / "regulations" / "README.md").read_text(encoding="utf-8")
+    expected = {
+        cells[1]: int(cells[3])
+        for line in readme.splitlines()
+        if len(cells := [c.strip() for c in line.split("|")]) > 4 and cells[1].endswith(".md") and cells[3].isdigit()
+    }
+    argv = ["ingest", str(shared_dir / "regulations"), str(shared_dir / "regulations_pdf"), "--json"]
+    assert main(argv) == 0
+    result = last_json(capsys.readouterr().out)
+    docs = {Path(str(d["path"])).name: d for d in result["documents"]}  # type: ignore[union-attr]
+    assert {name: docs[name]["articles"] for name in expected} == expected
+    assert all(docs[name]["status"] == "processed" for name in expected)
+    for name, doc in docs.items():
+        if "_SCANNED" in name:
+            assert doc["status"] == "failed" and "no text layer, OCR needed" in str(doc["error"])
+        elif "_GARBLED" in name:
+            assert doc["status"] == "failed" and "garbled" in str(doc["error"])
+        else:
+            assert doc["status"] == "processed", (name, doc["error"])
+    repealed = {r["repealed"] for r in result["repeals"]}  # type: ignore[union-attr]
+    assert repealed == {"环境保护法", "环境影响评价法", "大气污染防治法", "水污染防治法", "土壤污染防治法",
+                        "固体废物污染环境防治法", "噪声污染防治法", "清洁生产促进法"}  # fmt: skip
+    assert main(argv) == 0
+    again = last_json(capsys.readouterr().out)
+    assert {d["status"] for d in again["documents"]} == {"unchanged", "failed"}  # type: ignore[union-attr]
