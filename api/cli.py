@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from api import cli_retrieval
 from api.settings import Settings
 from kg.errors import HsekgError
 from kg.factory import open_graph_store
@@ -35,6 +36,11 @@ kb_app = typer.Typer(help="The expert knowledge base (regulations_corpus).", no_
 app.add_typer(kb_app, name="kb")
 models_app = typer.Typer(help="Embedding models prepared offline into the data dir.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+eval_app = typer.Typer(help="Evaluations on JSONL sets (metrics as one JSON line with --json).", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+app.command("index")(cli_retrieval.index)
+app.command("ask")(cli_retrieval.ask)
+eval_app.command("qa")(cli_retrieval.eval_qa)
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -176,6 +182,8 @@ def ingest(
                 bar.update(task, advance=1, description=f"{path.name[:40]} {status.status}")
 
             report = ingestor.run(files, progress=advance)
+        if report.processed:
+            cli_retrieval.rebuild_index(settings, store)
     documents = [
         {"path": d.path, "status": d.status, "articles": d.articles, "obligations": d.obligations, "error": d.error}
         for d in report.documents

@@ -32,7 +32,7 @@ def tfidf_cosine(left: Sequence[str], right: Sequence[str]) -> NDArray[np.float6
 
     IDF is fitted on both sides together, so words frequent in legal text weigh little.
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), preprocessor=lambda t: _PUNCT.sub("", t))
     matrix = vectorizer.fit_transform([*left, *right])

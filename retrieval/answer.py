@@ -1,0 +1,258 @@
+"""Answers with article-level citations, from the graph only.
+
+Without an LLM the answer is extractive: who must do what, under which condition, with what penalty,
+taken from the duties stored on the cited articles. With an LLM (:mod:`retrieval.llm`), the model
+writes from the retrieved clauses only and every citation it makes is checked against them. Weak
+evidence gives an explicit "no basis found" instead of an answer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from kg.errors import LLMError
+from kg.models import Label, Rel
+from kg.store import GraphStore
+from retrieval.hybrid import ArticleHit, HybridRetriever, Mode, SearchResult
+from retrieval.llm import LlmAnswerWriter
+
+__all__ = ["AbstainPolicy", "Answer", "Answerer", "Citation", "Successor"]
+
+NO_BASIS = "未找到可依据的法规条文（no basis found）：问题可能不属于安全生产或生态环境法规的范围，请补充具体情形。"
+
+
+class Successor(BaseModel):
+    """The current article that took over a repealed one."""
+
+    law: str
+    article: int
+    score: float | None = None
+
+
+class Citation(BaseModel):
+    """One cited article: where, what it says, and whether it is still in force."""
+
+    law: str
+    article: int
+    title: str = ""
+    quote: str = ""
+    status: str = ""
+    current: bool = True
+    successor: Successor | None = None
+    score: float = 0.0
+
+
+class Duty(BaseModel):
+    """A duty stated by a cited article."""
+
+    law: str
+    article: int
+    subject: str
+    modality: str
+    action: str
+    condition: str = ""
+    penalty: str | None = None
+
+
+class Answer(BaseModel):
+    """What ``hsekg ask`` and the API return."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = Field(default_factory=list)
+    duties: list[Duty] = Field(default_factory=list)
+    risks: list[dict[str, str]] = Field(default_factory=list)
+    indicators: list[dict[str, str]] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    llm_model: str | None = None
+    ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class AbstainPolicy:
+    """Abstain when either signal is weak: the best BM25 score below ``min_bm25`` (the question shares
+    almost no terms with any unit) or, when dense retrieval ran, the best cosine below ``min_cosine``.
+    Both thresholds are calibrated on the dev sets (``evals/README.md``)."""
+
+    min_cosine: float = 0.0
+    min_bm25: float = 0.0
+
+    def abstains(self, result: SearchResult) -> bool:
+        """Whether the evidence is too weak to answer."""
+        if not result.hits or result.top_bm25 < self.min_bm25:
+            return True
+        return 0 < result.top_cosine < self.min_cosine
+
+
+class Answerer:
+    """Answer questions from retrieved articles.
+
+    Args:
+        retriever: the hybrid retriever.
+        store: the graph (clause text, status, successors, duties, risks, indicators).
+        policy: when to abstain.
+        cite: how many articles to cite.
+    """
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        store: GraphStore,
+        *,
+        policy: AbstainPolicy | None = None,
+        cite: int = 5,
+        writer: LlmAnswerWriter | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.store = store
+        self.policy = policy or AbstainPolicy()
+        self.cite = cite
+        self.writer = writer
+
+    def retrieve(self, question: str, *, k: int = 10, mode: Mode = "hybrid") -> tuple[SearchResult, list[Citation]]:
+        """Search and turn hits into citations, current law first (a repealed hit follows its successor)."""
+        result = self.retriever.search(question, k=k, mode=mode)
+        citations: list[Citation] = []
+        seen: set[str] = set()
+        for hit in result.hits:
+            citation = self._citation(hit)
+            if citation.successor is not None:
+                succ_key = f"{citation.successor.law}#{citation.successor.article}"
+                if succ_key not in seen:
+                    seen.add(succ_key)
+                    succ_hit = ArticleHit(succ_key, hit.score)
+                    citations.append(self._citation(succ_hit))
+            if hit.key not in seen:
+                seen.add(hit.key)
+                citations.append(citation)
+        return result, citations[:k]
+
+    def ask(self, question: str, *, k: int = 10, mode: Mode = "hybrid") -> Answer:
+        """Answer ``question`` extractively, or abstain."""
+        started = time.perf_counter()
+        result, citations = self.retrieve(question, k=k, mode=mode)
+        if self.policy.abstains(result):
+            return Answer(question=question, answer=NO_BASIS, abstained=True, ms=_ms(started))
+        cited = citations[: self.cite]
+        duties = self._duties(cited)
+        answer = Answer(
+            question=question,
+            answer=self._extractive(cited, duties),
+            abstained=False,
+            citations=cited,
+            duties=duties,
+            ms=0.0,
+        )
+        answer.risks, answer.indicators = self._related(cited)
+        if self.writer is not None:
+            self._write_with_llm(answer, citations)
+        answer.ms = _ms(started)
+        return answer
+
+    def _write_with_llm(self, answer: Answer, retrieved: list[Citation]) -> None:
+        """Let the LLM write the answer from the retrieved clauses; keep only citations it was given."""
+        assert self.writer is not None
+        clauses = [(c.law, c.article, c.quote) for c in retrieved]
+        answer.llm_model = self.writer.chat.name
+        try:
+            written = self.writer.write(answer.question, clauses)
+        except LLMError as e:
+            answer.flags.append(f"llm_failed: {e}; extractive answer given")
+            return
+        by_key = {(c.law, c.article): c for c in retrieved}
+        chosen = [by_key[(r.law, r.article)] for r in written.citations]
+        answer.answer = written.answer
+        # the model's citations first (all of them retrieved), then the rest of the retrieved list
+        answer.citations = chosen + [c for c in answer.citations if c not in chosen]
+        answer.flags.extend(f"removed_citation: {r} was not among the retrieved articles" for r in written.removed)
+
+    def _citation(self, hit: ArticleHit) -> Citation:
+        clause = self.store.get(Label.CLAUSE, hit.key) or {}
+        regulation = self.store.get(Label.REGULATION, hit.law) or {}
+        status = str(regulation.get("status", ""))
+        citation = Citation(
+            law=hit.law,
+            article=hit.article,
+            title=str(regulation.get("title", hit.law)),
+            quote=str(clause.get("text", "")),
+            status=status,
+            current=status != "已废止",
+            score=round(hit.score, 4),
+        )
+        if not citation.current:
+            citation.successor = self._successor(hit.key)
+        return citation
+
+    def _successor(self, key: str) -> Successor | None:
+        links = [n for n in self.store.neighbours(Label.CLAUSE, key, rels=[Rel.SUCCEEDED_BY]) if n.direction == "out"]
+        if not links:
+            return None
+        best = max(links, key=lambda n: float(n.props.get("score") or 0.0))
+        return Successor(
+            law=str(best.node["regulation"]), article=int(best.node["article"]), score=best.props.get("score")
+        )
+
+    def _duties(self, citations: list[Citation]) -> list[Duty]:
+        out: list[Duty] = []
+        for c in citations[:3]:
+            key = f"{c.law}#{c.article}"
+            for n in self.store.neighbours(Label.CLAUSE, key, rels=[Rel.DERIVED_FROM]):
+                ob = n.node
+                if n.direction != "in" or ob.get("source") != "kb":
+                    continue
+                penalty = str(ob["penalty_ref"]) if ob.get("penalty_ref") else None
+                out.append(
+                    Duty(law=c.law, article=c.article, subject=str(ob.get("subject", "")),
+                         modality=str(ob.get("modality", "")), action=str(ob.get("action", "")),
+                         condition=str(ob.get("condition", "")), penalty=penalty)
+                )  # fmt: skip
+        return out
+
+    def _extractive(self, citations: list[Citation], duties: list[Duty]) -> str:
+        lines: list[str] = []
+        for d in duties[:4]:
+            when = f"（{d.condition}）" if d.condition else ""
+            penalty = f"；违反的，依《{_law_of(d.penalty)}》第{_article_of(d.penalty)}条处理" if d.penalty else ""
+            lines.append(f"依据《{d.law}》第{d.article}条：{d.subject}{when}【{d.modality}】{d.action}{penalty}。")
+        if not lines:
+            for c in citations[:2]:
+                lines.append(f"《{c.law}》第{c.article}条规定：{c.quote[:160]}")
+        for c in citations:
+            if not c.current and c.successor is not None:
+                lines.append(
+                    f"注意：《{c.law}》已废止，第{c.article}条的内容由《{c.successor.law}》第{c.successor.article}条承接。"
+                )
+        return "\n".join(lines)
+
+    def _related(self, citations: list[Citation]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+        risks: dict[str, str] = {}
+        indicators: dict[str, str] = {}
+        for c in citations[:3]:
+            for duty in self.store.neighbours(Label.CLAUSE, f"{c.law}#{c.article}", rels=[Rel.DERIVED_FROM]):
+                if duty.direction != "in":
+                    continue
+                for n in self.store.neighbours(
+                    Label.OBLIGATION, str(duty.node["id"]), rels=[Rel.GOVERNED_BY, Rel.MEASURES]
+                ):
+                    target = risks if n.label == Label.RISK.value else indicators
+                    target.setdefault(str(n.node["id"]), str(n.node.get("name", "")))
+        return (
+            [{"id": k, "name": v} for k, v in list(risks.items())[:8]],
+            [{"id": k, "name": v} for k, v in list(indicators.items())[:8]],
+        )
+
+
+def _law_of(clause_id: str | None) -> str:
+    return (clause_id or "#").split("#", 1)[0]
+
+
+def _article_of(clause_id: str | None) -> str:
+    return (clause_id or "#").split("#", 1)[1].split(".", 1)[0]
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
