@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from api import cli_retrieval
+from api.cli_scoring import score, scoring_app
 from api.settings import Settings
 from kg.errors import HsekgError
 from kg.factory import open_graph_store
@@ -38,6 +39,8 @@ models_app = typer.Typer(help="Embedding models prepared offline into the data d
 app.add_typer(models_app, name="models")
 eval_app = typer.Typer(help="Evaluations on JSONL sets (metrics as one JSON line with --json).", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+app.add_typer(scoring_app, name="scoring")
+app.command("score")(score)
 app.command("index")(cli_retrieval.index)
 app.command("ask")(cli_retrieval.ask)
 eval_app.command("qa")(cli_retrieval.eval_qa)
