@@ -95,7 +95,7 @@ class Answerer:
         retriever: the hybrid retriever.
         store: the graph (clause text, status, successors, duties, risks, indicators).
         policy: when to abstain.
-        cite: how many articles to cite.
+        cite: how many of the ranked citations the answer text draws on (all ``k`` are returned).
     """
 
     def __init__(
@@ -143,7 +143,7 @@ class Answerer:
             question=question,
             answer=self._extractive(cited, duties),
             abstained=False,
-            citations=cited,
+            citations=citations,
             duties=duties,
             ms=0.0,
         )
@@ -217,7 +217,8 @@ class Answerer:
         for d in duties[:4]:
             when = f"（{d.condition}）" if d.condition else ""
             penalty = f"；违反的，依《{_law_of(d.penalty)}》第{_article_of(d.penalty)}条处理" if d.penalty else ""
-            lines.append(f"依据《{d.law}》第{d.article}条：{d.subject}{when}【{d.modality}】{d.action}{penalty}。")
+            action = d.action.rstrip("。；;")
+            lines.append(f"依据《{d.law}》第{d.article}条：{d.subject}{when}【{d.modality}】{action}{penalty}。")
         if not lines:
             for c in citations[:2]:
                 lines.append(f"《{c.law}》第{c.article}条规定：{c.quote[:160]}")

@@ -82,9 +82,16 @@ def test_the_duty_is_found_with_current_law_first(answerer: Answerer) -> None:
 
 
 def test_practice_vocabulary_reaches_the_article_through_the_duty(answerer: Answerer) -> None:
-    result, citations = answerer.retrieve("排污记录本", mode="bm25")
+    result, citations = answerer.retrieve("排污记录本")
     assert citations[0].law == "示例法典" and citations[0].article == 2
-    assert "bm25:duty" in result.hits[0].ranks
+    assert "dense:duty" in result.hits[0].ranks
+
+
+def test_a_named_regulation_is_preferred(answerer: Answerer) -> None:
+    plain, _ = answerer.retrieve("排污许可证规定排放污染物")
+    named, _ = answerer.retrieve("依照示例污染防治法，排污许可证规定排放污染物")
+    assert answerer.retriever.mentioned_laws("依照示例污染防治法，排污") == ["示例污染防治法"]
+    assert named.hits[0].law == "示例污染防治法" and plain.hits[0].law == "示例法典"
 
 
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
