@@ -166,7 +166,9 @@ class HybridRetriever:
         if named and self.config.law_boost:
             total = total + self.config.law_boost * np.isin(self._law_of, named) * (total > 0)
         order = [i for i in np.argsort(-total, kind="stable")[:k] if total[i] > 0]
-        hits = [ArticleHit(self._keys[i], float(total[i]), {n: int(r[i]) for n, r in ranks.items() if r[i]}) for i in order]
+        hits = [
+            ArticleHit(self._keys[i], float(total[i]), {n: int(r[i]) for n, r in ranks.items() if r[i]}) for i in order
+        ]
         return SearchResult(hits, top_bm25, top_cos, (time.perf_counter() - started) * 1000)
 
     def _weights_for(self, mode: Mode) -> dict[str, float]:
