@@ -135,18 +135,25 @@ class Q:
 
         An obligation is covered when an indicator measures it, cites the clause it derives from, or
         cites an older clause that the obligation's clause succeeds (a stale citation still covers).
+        Each pattern starts from the anchored end (the indicator set, or else the obligation ids):
+        ArcadeDB's planner otherwise scans every indicator (12 s instead of 0.05 s at 50k nodes).
         """
-        only = " AND i.id IN $indicators" if restricted else ""
-        # the obligation ids come first through UNWIND: primary-key lookups, then a short walk
-        return (
-            f"UNWIND $ids AS k MATCH (i:{Label.INDICATOR})-[:{Rel.MEASURES}]->(o:{Label.OBLIGATION} {{id: k}}) "
-            f"WHERE true{only} "
-            "RETURN DISTINCT o.id AS id",
-            f"UNWIND $ids AS k MATCH (i:{Label.INDICATOR})-[:{Rel.CITES}]->(c:{Label.CLAUSE})"
-            f"<-[:{Rel.DERIVED_FROM}]-(o:{Label.OBLIGATION} {{id: k}}) WHERE true{only} RETURN DISTINCT o.id AS id",
-            f"UNWIND $ids AS k MATCH (i:{Label.INDICATOR})-[:{Rel.CITES}]->(c:{Label.CLAUSE})-[:{Rel.SUCCEEDED_BY}]->"
-            f"(s:{Label.CLAUSE})<-[:{Rel.DERIVED_FROM}]-(o:{Label.OBLIGATION} {{id: k}}) WHERE true{only} "
-            "RETURN DISTINCT o.id AS id",
+        paths = (
+            f"-[:{Rel.MEASURES}]->(o:{Label.OBLIGATION})",
+            f"-[:{Rel.CITES}]->(c:{Label.CLAUSE})<-[:{Rel.DERIVED_FROM}]-(o:{Label.OBLIGATION})",
+            f"-[:{Rel.CITES}]->(c:{Label.CLAUSE})-[:{Rel.SUCCEEDED_BY}]->(s:{Label.CLAUSE})"
+            f"<-[:{Rel.DERIVED_FROM}]-(o:{Label.OBLIGATION})",
+        )
+        if restricted:
+            return tuple(
+                f"UNWIND $indicators AS k MATCH (i:{Label.INDICATOR} {{id: k}}){path} WHERE o.id IN $ids "
+                "RETURN DISTINCT o.id AS id"
+                for path in paths
+            )
+        return tuple(
+            f"UNWIND $ids AS k MATCH (o:{Label.OBLIGATION} {{id: k}}) MATCH (i:{Label.INDICATOR}){path} "
+            "RETURN DISTINCT o.id AS id"
+            for path in paths
         )
 
     CLAUSE_PATHS = (
