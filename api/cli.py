@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -20,9 +19,8 @@ from rich.console import Console
 from api import cli_retrieval
 from api.cli_scoring import score, scoring_app
 from api.settings import Settings
+from api.wiring import graph_store
 from kg.errors import HsekgError
-from kg.factory import open_graph_store
-from kg.store import GraphStore
 
 __all__ = ["app", "main"]
 
@@ -60,22 +58,6 @@ def _settings(ctx: typer.Context) -> Settings:
     return settings
 
 
-@contextmanager
-def _graph(settings: Settings) -> Iterator[GraphStore]:
-    store = open_graph_store(
-        settings.graph_uri,
-        path=settings.graph_path,
-        user=settings.neo4j_user,
-        password=settings.neo4j_password.get_secret_value(),
-        database=settings.neo4j_database,
-    )
-    try:
-        store.verify()
-        yield store
-    finally:
-        store.close()
-
-
 def _emit_json(payload: object) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
 
@@ -91,7 +73,7 @@ def init(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     from ingestion.kb_loader import KnowledgeBaseLoader
 
     settings = _settings(ctx)
-    with _graph(settings) as store:
+    with graph_store(settings) as store:
         result = KnowledgeBaseLoader(store, settings.corpus_dir, settings.regulations_dir).run()
         counts = store.counts()
     kb = result.knowledge_base
@@ -123,7 +105,7 @@ def init(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @app.command()
 def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Counts per node label and relationship type."""
-    with _graph(_settings(ctx)) as store:
+    with graph_store(_settings(ctx)) as store:
         counts = store.counts()
     if as_json:
         _emit_json(counts.model_dump())
@@ -146,7 +128,7 @@ def demo(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     from kg.report import build_report
 
     settings = _settings(ctx)
-    with _graph(settings) as store:
+    with graph_store(settings) as store:
         result = KnowledgeBaseLoader(store, settings.corpus_dir, settings.regulations_dir).run()
         sample = sample_enterprise(result.knowledge_base)
         report = build_report(store, sample.process_ids, sample.indicator_ids, sample.conditions)
@@ -172,7 +154,7 @@ def ingest(
     settings = _settings(ctx)
     files = expand_paths(paths)
     missing = [str(p) for p in paths if not p.exists()]
-    with _graph(settings) as store:
+    with graph_store(settings) as store:
         kb = KnowledgeBaseLoader(store, settings.corpus_dir, settings.regulations_dir).run().knowledge_base
         ingestor = RegulationIngestor(
             store, IngestionState(settings.data_dir / "ingestion"), kb, max_bytes=settings.max_upload_mb * 1024 * 1024
