@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kg.bolt_server import ArcadeDbBoltServer
+from tests.pg_server import postgres_cluster
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HSEKG_SHARED_DIR", REPO.parent / "shared"))
@@ -41,3 +42,32 @@ def bolt_endpoint() -> Iterator[tuple[str, str, str, str | None]]:
         return
     with ArcadeDbBoltServer(database="kg") as server:
         yield server.uri, server.user, server.password, server.database
+
+
+@pytest.fixture(scope="session")
+def postgres_base() -> Iterator[str]:
+    """A PostgreSQL server for the session: ``HSEKG_TEST_POSTGRES_URL`` or a throwaway local cluster."""
+    url = os.environ.get("HSEKG_TEST_POSTGRES_URL")
+    if url:
+        yield url.rstrip("/")
+        return
+    with postgres_cluster() as base:
+        yield base
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
+def records_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty records database URL on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'records.db'}"
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    base = request.getfixturevalue("postgres_base")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{base}/{name}"

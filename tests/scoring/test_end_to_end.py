@@ -82,8 +82,8 @@ def _checks(svc: ScoringService, ind: str, level: str, unit: str, day: str, *, p
 
 
 @pytest.fixture
-def scored(tmp_path: Path, kb: KnowledgeBase) -> tuple[ScoringService, Engine]:
-    engine = open_records_db(f"sqlite:///{tmp_path / 'records.db'}")
+def scored(records_url: str, kb: KnowledgeBase) -> tuple[ScoringService, Engine]:
+    engine = open_records_db(records_url)
     svc = ScoringService(engine, kb)
     svc.register_organisation(_org())
     for ind, level, unit, weight, veto in [

@@ -27,8 +27,8 @@ def kb() -> KnowledgeBase:
 
 
 @pytest.fixture
-def engine(tmp_path: Path, kb: KnowledgeBase) -> Engine:
-    engine = open_records_db(f"sqlite:///{tmp_path / 'records.db'}")
+def engine(records_url: str, kb: KnowledgeBase) -> Engine:
+    engine = open_records_db(records_url)
     svc = ScoringService(engine, kb)
     position = PositionIn(id="P1", name="机加工", people=[PersonIn(id="u1", name="张三")])
     svc.register_organisation(
