@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingestion.documents import Line, normalize_width
-from ingestion.numerals import chinese_to_int
+from ingestion.numerals import chinese_to_int, int_to_chinese
 
 __all__ = [
     "ARTICLE_RE",
@@ -47,8 +47,6 @@ class Paragraph:
     @property
     def full_text(self) -> str:
         """The paragraph with its items, one per line, labels restored."""
-        from ingestion.numerals import int_to_chinese
-
         labelled = [f"（{int_to_chinese(i)}）{t}" for i, t in enumerate(self.items, start=1)]
         return "\n".join([self.text, *labelled]) if self.text else "\n".join(labelled)
 

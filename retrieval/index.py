@@ -120,10 +120,8 @@ class RetrievalIndex:
         """A retriever over the persisted indexes (dense only when present and an embedder is given)."""
         if not (self.folder / "bm25.json").exists():
             raise RetrievalError(f"no retrieval index in {self.folder}: run hsekg index (or hsekg ingest)")
-        docs = [
-            RetrievalDoc(**{**json.loads(line), "articles": tuple(json.loads(line)["articles"])})
-            for line in (self.folder / "docs.jsonl").read_text(encoding="utf-8").splitlines()
-        ]
+        rows = [json.loads(line) for line in (self.folder / "docs.jsonl").read_text(encoding="utf-8").splitlines()]
+        docs = [RetrievalDoc(**{**row, "articles": tuple(row["articles"])}) for row in rows]
         terms = json.loads((self.folder / "terms.json").read_text(encoding="utf-8"))
         dense = None
         if embedder is not None and (self.folder / "dense.faiss").exists():
