@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from api import cli_retrieval
+from api import cli_proposals, cli_retrieval
 from api.cli_scoring import score, scoring_app
 from api.settings import Settings
 from api.wiring import graph_store
@@ -42,6 +42,10 @@ app.command("score")(score)
 app.command("index")(cli_retrieval.index)
 app.command("ask")(cli_retrieval.ask)
 eval_app.command("qa")(cli_retrieval.eval_qa)
+eval_app.command("change")(cli_proposals.eval_change)
+eval_app.command("gaps")(cli_proposals.eval_gaps)
+app.command("gaps")(cli_proposals.gaps)
+app.command("impact")(cli_proposals.impact)
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)

@@ -1,0 +1,128 @@
+"""The change pipeline: change → affected processes and risks → applicable duties → indicators, validated.
+
+Caps (an expert reads the list): 12 risks, 15 obligations, 12 indicators, ranked. Each indicator
+carries its chain change → risk → obligation (with the clause text quoted from the graph) → indicator.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from retrieval.change.catalog import ClauseLookup, KnowledgeCatalog
+from retrieval.change.conditions import ConditionInferrer
+from retrieval.change.duties import DutySelector, IndicatorDrafter
+from retrieval.change.inputs import ChangeScenario, EnterpriseProfile
+from retrieval.change.matching import ProcessMatcher, RiskScorer
+from retrieval.change.models import ChangeProposal, IndicatorProposal, ObligationProposal, ProcessMatch
+from retrieval.change.validator import IndicatorValidator
+from retrieval.hybrid import HybridRetriever
+
+__all__ = ["MAX_INDICATORS", "MAX_OBLIGATIONS", "MAX_RISKS", "ChangeProposer"]
+
+MAX_RISKS = 12
+MAX_OBLIGATIONS = 15
+MAX_INDICATORS = 12
+#: A risk is kept when its score reaches this share of the best one (fewer, surer risks).
+RISK_FLOOR = 0.1
+
+
+class ChangeProposer:
+    """Propose risks, duties and indicators for a change.
+
+    Args:
+        catalog: the knowledge base read from the graph.
+        clauses: clause texts and successors.
+        retriever: hybrid article retrieval over the change text; None to use the graph links only.
+        matcher: process-template matcher (give it an embedder to match unseen process names).
+    """
+
+    def __init__(
+        self,
+        catalog: KnowledgeCatalog,
+        clauses: ClauseLookup,
+        *,
+        retriever: HybridRetriever | None = None,
+        matcher: ProcessMatcher | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.retriever = retriever
+        self.matcher = matcher or ProcessMatcher(catalog)
+        self.risks = RiskScorer(catalog)
+        self.inferrer = ConditionInferrer()
+        self.duties = DutySelector(catalog, clauses)
+        self.drafter = IndicatorDrafter(catalog)
+        self.validator = IndicatorValidator(catalog, clauses)
+
+    def run(self, scenario: ChangeScenario, existing: Sequence[IndicatorProposal] = ()) -> ChangeProposal:
+        """The proposal for one change scenario."""
+        started = time.perf_counter()
+        change = scenario.change
+        profile = scenario.profile()
+        conditions = self.inferrer.run(profile, change)
+        focus_conditions = self.inferrer.run(EnterpriseProfile(), change)
+        templates = self._templates(scenario)
+        focus = change.text
+        scored = self.risks.run(focus, templates, context=profile.text)
+        best = scored[0].score if scored else 0.0
+        risks = [r for r in scored if r.score >= RISK_FLOOR * best][:MAX_RISKS]
+        retrieved = self._retrieve(change.description)
+        obligations, dropped = self.duties.run(
+            risks, focus, conditions=conditions, retrieved=retrieved, focus_conditions=focus_conditions
+        )
+        obligations = obligations[:MAX_OBLIGATIONS]
+        drafted = self.drafter.run(obligations, risks, focus)
+        indicators = self._validated(drafted, obligations, existing, change.description)
+        return ChangeProposal(
+            id=scenario.id,
+            change=change.description,
+            conditions=conditions.met,
+            processes=templates,
+            risks=risks,
+            obligations=obligations,
+            indicators=indicators,
+            dropped=dropped,
+            ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _templates(self, scenario: ChangeScenario) -> list[ProcessMatch]:
+        change = scenario.change
+        if change.process is not None:
+            return self.matcher.run(change.process.name, f"{change.process.description} {change.description}")
+        found: dict[str, ProcessMatch] = {}
+        for p in scenario.processes_before:
+            for m in self.matcher.run(p.name, p.description, top=1):
+                if m.template_id not in found or found[m.template_id].score < m.score:
+                    found[m.template_id] = m
+        # a change of the law touches the processes its text names; keep those with evidence in it
+        return sorted(found.values(), key=lambda m: -m.score)[:4]
+
+    def _retrieve(self, text: str) -> list[str]:
+        if self.retriever is None:
+            return []
+        return [hit.key for hit in self.retriever.search(text, k=10).hits]
+
+    def _validated(
+        self,
+        drafted: Sequence[IndicatorProposal],
+        obligations: Sequence[ObligationProposal],
+        existing: Sequence[IndicatorProposal],
+        change: str,
+    ) -> list[IndicatorProposal]:
+        by_duty = {o.duty_id: o for o in obligations}
+        chosen: list[IndicatorProposal] = []
+        for candidate in drafted:
+            if len(chosen) >= MAX_INDICATORS:
+                break
+            if any(c.name == candidate.name for c in chosen):
+                continue
+            checked = self.validator.run(candidate, [*existing, *chosen])
+            chain = [f"变更：{change[:60]}"]
+            for duty_id in checked.duty_ids[:2]:
+                ob = by_duty.get(duty_id)
+                if ob is not None:
+                    chain += [f"风险：{r}" for r in ob.risks[:1]]
+                    chain.append(f"义务：《{ob.law}》第{ob.article}条“{ob.quote[:80]}”")
+            chain.append(f"指标：{checked.name}")
+            chosen.append(checked.model_copy(update={"chain": chain}))
+        return chosen
