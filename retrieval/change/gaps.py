@@ -120,12 +120,17 @@ class GapDetector:
                 for rid in self.catalog.process_risks.get(match.template_id, []):
                     risk = self.catalog.risks[rid]
                     weight = 1.0 + 0.5 * len(hits(risk.get("keywords") or [], process.text))
-                    for oid in self.catalog.risk_duties.get(rid, []):
+                    # a risk lists its specific duties first: later ones weigh less, so the report
+                    # reaches across risks instead of listing every article of one of them
+                    for position, oid in enumerate(self.catalog.risk_duties.get(rid, [])):
                         duty = self.catalog.duties[oid]
                         ok, _ = duty_applies(duty.applies_if, conditions)
+                        score = weight / (1 + position)
                         old = scored.get(oid)
-                        if ok and (old is None or old[2] < weight):
-                            scored[oid] = (duty, str(risk["name"]), weight + (old[2] if old else 0.0))
+                        # the best path counts, not the number of paths: generic duties reachable
+                        # from every process must not outrank the specific ones
+                        if ok and (old is None or old[2] < score):
+                            scored[oid] = (duty, str(risk["name"]), score)
         return sorted(scored.values(), key=lambda t: -t[2])
 
     def _cited_articles(self, indicators: Sequence[CurrentIndicator]) -> dict[str, list[tuple[str, str]]]:
