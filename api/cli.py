@@ -16,7 +16,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from api import cli_proposals, cli_retrieval
+from api import cli_enterprise, cli_proposals, cli_retrieval
+from api.cli_api import audit_verify, serve, users_add
 from api.cli_scoring import score, scoring_app
 from api.settings import Settings
 from api.wiring import graph_store
@@ -46,6 +47,16 @@ eval_app.command("change")(cli_proposals.eval_change)
 eval_app.command("gaps")(cli_proposals.eval_gaps)
 app.command("gaps")(cli_proposals.gaps)
 app.command("impact")(cli_proposals.impact)
+users_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+users_app.command("add")(users_add)
+audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+audit_app.command("verify")(audit_verify)
+app.command("serve")(serve)
+enterprise_app = typer.Typer(help="Enterprise process documents into an enterprise profile.", no_args_is_help=True)
+app.add_typer(enterprise_app, name="enterprise")
+enterprise_app.command("import")(cli_enterprise.enterprise_import)
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)

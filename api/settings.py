@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = SecretStr("")
     llm_timeout: float = 60.0
     secret_key: SecretStr = SecretStr("change-me")
+    sm4_key: SecretStr = Field(
+        default=SecretStr(""), description="32 hex characters; encrypts personal data and evidence at rest (SM4)"
+    )
     max_upload_mb: int = 50
 
     @field_validator("neo4j_database", mode="before")
@@ -61,6 +64,9 @@ class Settings(BaseSettings):
                 raise ValueError("HSEKG_SECRET_KEY must be set to a real secret (16+ characters) outside development")
             if self.uses_neo4j and self.neo4j_password.get_secret_value() in PLACEHOLDER_SECRETS:
                 raise ValueError("HSEKG_NEO4J_PASSWORD is a placeholder")
+            key = self.sm4_key.get_secret_value()
+            if len(key) != 32 or any(c not in "0123456789abcdefABCDEF" for c in key):
+                raise ValueError("HSEKG_SM4_KEY must be 32 hex characters outside development")
         if self.graph_uri and not self.uses_neo4j and "://" in self.graph_uri:
             raise ValueError(f"unsupported graph URI {self.graph_uri!r}: use bolt://, neo4j:// or leave empty")
         return self

@@ -1,0 +1,35 @@
+"""One router per resource; :data:`ROUTERS` is what :func:`api.app.create_app` mounts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.routes import (
+    audit,
+    auth,
+    exports,
+    indicators,
+    obligations,
+    processes,
+    qa,
+    records,
+    regulations,
+    scores,
+    users,
+)
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    users.router,
+    regulations.router,
+    processes.router,
+    obligations.router,
+    indicators.router,
+    qa.router,
+    records.router,
+    scores.router,
+    exports.router,
+    audit.router,
+)

@@ -1,0 +1,153 @@
+"""Inspection records: one at a time, or an offline batch from a mobile device (exactly once per client id).
+
+Every record must concern a unit of the caller's enterprise (and department, if the caller is scoped
+to one). Evidence notes and references are SM4-sealed before they reach the records database and
+opened again for authorised readers; sealing is deterministic, so a retried record is still
+recognised as a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path
+
+from api.auth import Principal
+from api.crypto import FieldCipher
+from api.deps import AuditDep, CipherDep, CurrentUser, RecordReaderDep, RecordScopeDep, ScoringDep
+from api.errors import problem_responses
+from api.schemas import RecordOut
+from api.store import RecordScope
+from scoring.schemas import BatchIn, BatchResult, RecordIn, RecordResult
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["records"], responses=problem_responses(400, 401, 403, 404, 413, 422, 500))
+
+_RECORD_EXAMPLE: dict[str, Any] = {
+    "client_id": "pad7-000123",
+    "indicator_id": "ind_fire_facility_intact",
+    "level": "岗位",
+    "unit_id": "P1",
+    "person_id": "u1",
+    "location": "焊接车间",
+    "observed_at": "2026-10-05T09:00:00+08:00",
+    "numerator": 19,
+    "denominator": 20,
+    "evidence": ["photo:2026-10-05/0001.jpg"],
+    "note": "1具灭火器压力不足，已更换",
+}
+
+
+def _check_scope(user: Principal, scope: RecordScope, records: Sequence[RecordIn]) -> None:
+    for level, unit_id in sorted({(r.level, r.unit_id) for r in records}):
+        found = scope.of_unit(level, unit_id)
+        if found is not None:  # an unknown unit is rejected per record by the intake, with a reason
+            user.check_unit(*found)
+
+
+def _sealed(cipher: FieldCipher, record: RecordIn) -> RecordIn:
+    # model_copy skips validation on purpose: sealed text is longer than the plaintext limits
+    return record.model_copy(
+        update={"note": cipher.seal(record.note), "evidence": [cipher.seal(e) for e in record.evidence]}
+    )
+
+
+@router.post("/records", name="records.submit", response_model=RecordResult, status_code=201)
+def submit_record(
+    record: Annotated[RecordIn, Body(openapi_examples={"check": {"value": _RECORD_EXAMPLE}})],
+    user: CurrentUser,
+    scoring: ScoringDep,
+    scope: RecordScopeDep,
+    cipher: CipherDep,
+    audit: AuditDep,
+) -> RecordResult:
+    """Submit one record; with a ``client_id`` a retry is answered ``duplicate`` and stores nothing."""
+    _check_scope(user, scope, [record])
+    result = scoring.submit_record(_sealed(cipher, record))
+    if result.status == "accepted":
+        audit.record(
+            actor=user.username,
+            enterprise_id=user.enterprise_id,
+            action="records.submit",
+            target=f"record:{result.record_id}",
+            before=None,
+            after={"record_id": result.record_id, "client_id": result.client_id, "indicator": record.indicator_id},
+        )
+    return result
+
+
+@router.post("/records/batch", name="records.batch", response_model=BatchResult)
+def submit_batch(
+    batch: Annotated[
+        BatchIn,
+        Body(
+            openapi_examples={
+                "offline sync": {
+                    "value": {
+                        "batch_id": "pad7-20261005-1",
+                        "device_id": "pad7",
+                        "sent_at": "2026-10-05T18:00:00+08:00",
+                        "records": [_RECORD_EXAMPLE],
+                    }
+                }
+            }
+        ),
+    ],
+    user: CurrentUser,
+    scoring: ScoringDep,
+    scope: RecordScopeDep,
+    cipher: CipherDep,
+    audit: AuditDep,
+) -> BatchResult:
+    """Offline sync: each record is accepted, a duplicate (retry, resend, repeat) or rejected with a reason."""
+    _check_scope(user, scope, batch.records)
+    sealed = batch.model_copy(update={"records": [_sealed(cipher, r) for r in batch.records]})
+    result = scoring.submit_batch(sealed)
+    if result.accepted:
+        audit.record(
+            actor=user.username,
+            enterprise_id=user.enterprise_id,
+            action="records.batch",
+            target=f"batch:{batch.batch_id}",
+            before=None,
+            after={
+                "device_id": batch.device_id,
+                "accepted": result.accepted,
+                "duplicates": result.duplicates,
+                "rejected": result.rejected,
+                "record_ids": [r.record_id for r in result.results if r.status == "accepted"],
+            },
+        )
+    return result
+
+
+@router.get("/records/{record_id}", name="records.get", response_model=RecordOut)
+def get_record(
+    record_id: Annotated[int, Path(ge=1, le=2**62)],
+    user: CurrentUser,
+    records: RecordReaderDep,
+    cipher: CipherDep,
+) -> RecordOut:
+    """One stored record of the caller's enterprise, note and evidence decrypted."""
+    row = records.get(record_id)
+    user.check_enterprise(row.enterprise_id)
+    return RecordOut(
+        id=row.id,
+        client_id=row.client_id,
+        enterprise_id=row.enterprise_id,
+        indicator_id=row.indicator_id,
+        level=row.level,
+        unit_id=row.unit_id,
+        person_id=row.person_id,
+        location=row.location,
+        observed_at=row.observed_at,
+        outcome=row.outcome,
+        value=row.value,
+        numerator=row.numerator,
+        denominator=row.denominator,
+        evidence=[cipher.open(e) for e in row.evidence],
+        source=row.source,
+        note=cipher.open(row.note),
+    )

@@ -1,0 +1,51 @@
+"""Regulations and their clauses (条/款/项)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import CurrentUser, GraphDep, PageParams
+from api.errors import problem_responses
+from api.routes._nodes import neighbours, node, node_page
+from api.schemas import ClauseTextOut, NeighbourOut, NodeOut, Page
+from kg.models import Label, Rel
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["regulations"], responses=problem_responses(401, 403, 404, 422, 500, 503))
+
+
+@router.get("/regulations", name="regulations.list", response_model=Page[NodeOut])
+def list_regulations(user: CurrentUser, graph: GraphDep, page: PageParams) -> Page[NodeOut]:
+    """Regulations (laws, regulations, standards) ordered by id."""
+    return node_page(graph, Label.REGULATION, page)
+
+
+@router.get("/regulations/{regulation_id}", name="regulations.get", response_model=NodeOut)
+def get_regulation(regulation_id: str, user: CurrentUser, graph: GraphDep) -> NodeOut:
+    """One regulation: title, kind, status (现行/已废止/尚未施行), replacement."""
+    return node(graph, Label.REGULATION, regulation_id)
+
+
+@router.get("/regulations/{regulation_id}/clauses", name="regulations.clauses", response_model=list[NeighbourOut])
+def regulation_clauses(regulation_id: str, user: CurrentUser, graph: GraphDep) -> list[NeighbourOut]:
+    """The clauses that are part of a regulation."""
+    return neighbours(graph, Label.REGULATION, regulation_id, rels=[Rel.PART_OF], direction="in", other=Label.CLAUSE)
+
+
+@router.get("/clauses/{clause_id}", name="clauses.get", response_model=NodeOut)
+def get_clause(clause_id: str, user: CurrentUser, graph: GraphDep) -> NodeOut:
+    """One clause; its id is ``<regulation>#<article>[.<paragraph>[.<item>]]`` (URL-encode the ``#``)."""
+    return node(graph, Label.CLAUSE, clause_id)
+
+
+@router.get("/clauses/{clause_id}/text", name="clauses.text", response_model=ClauseTextOut)
+def clause_text(clause_id: str, user: CurrentUser, graph: GraphDep) -> ClauseTextOut:
+    """The text of a clause."""
+    props = node(graph, Label.CLAUSE, clause_id).properties
+    return ClauseTextOut(
+        id=clause_id,
+        regulation=str(props.get("regulation", "")),
+        article=int(props.get("article", 0)),
+        text=str(props.get("text", "")),
+    )
