@@ -1,0 +1,196 @@
+"""Enterprise extraction quality on the fixtures of ``tests/fixtures/enterprise``.
+
+Per sector folder, the source texts are rendered to their formats (:func:`materialize`), imported, and
+compared with ``expected.yaml``: precision and recall of processes, hazardous materials and special
+equipment (micro-averaged over the sectors), and the share of expected processes mapped to the expected
+template (a ``null`` template: the process must be reported as new). Names match when one contains the
+other after dropping 工序/工段 suffixes. Prints one JSON line::
+
+    .venv/bin/python -m evals.enterprise_extraction
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingestion.enterprise import EnterpriseDocumentImporter
+from ingestion.enterprise.findings import process_key
+from kg.corpus import load_knowledge_base
+from retrieval.enterprise_mapping import EnterpriseImport, EnterpriseMapper, catalog_from_knowledge_base
+
+__all__ = ["FIXTURES", "materialize", "score_case", "summarize"]
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures" / "enterprise"
+_FONT = "STSong-Light"
+
+
+def _pdf(source: Path, target: Path) -> None:
+    from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # type: ignore[import-untyped]
+    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+
+    pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+    canvas = Canvas(str(target), pagesize=A4)
+    y = A4[1] - 72
+    canvas.setFont(_FONT, 11)
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line == "<<page>>":
+            canvas.showPage()
+            canvas.setFont(_FONT, 11)
+            y = A4[1] - 72
+            continue
+        canvas.drawString(56, y, line)
+        y -= 20
+    canvas.showPage()
+    canvas.save()
+
+
+def _docx(source: Path, target: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    rows: list[list[str]] = []
+
+    def flush() -> None:
+        if rows:
+            table = document.add_table(rows=len(rows), cols=len(rows[0]))
+            for r, row in enumerate(rows):
+                for c, text in enumerate(row):
+                    table.cell(r, c).text = text
+            rows.clear()
+
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if not all(set(c) <= {"-", ":"} for c in cells):
+                rows.append(cells)
+            continue
+        flush()
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            document.add_heading(line.lstrip("# "), level=level)
+        elif line.strip():
+            document.add_paragraph(line)
+    flush()
+    document.save(str(target))
+
+
+def _xlsx(source: Path, target: Path) -> None:
+    import openpyxl  # type: ignore[import-untyped]
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    sheet = None
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## sheet:"):
+            sheet = book.create_sheet(line.split(":", 1)[1].strip())
+        elif line.strip() and sheet is not None:
+            sheet.append(line.split("\t"))
+    book.save(str(target))
+
+
+_RENDER: dict[str, tuple[str, Callable[[Path, Path], None]]] = {
+    ".pdf.txt": (".pdf", _pdf),
+    ".docx.md": (".docx", _docx),
+    ".xlsx.tsv": (".xlsx", _xlsx),
+}
+
+
+def materialize(case: Path, out: Path) -> list[Path]:
+    """Render the source texts of a fixture folder into ``out``; the document paths in name order."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    for source in sorted(case.iterdir()):
+        if source.name == "expected.yaml" or source.is_dir():
+            continue
+        suffix = next((s for s in _RENDER if source.name.endswith(s)), None)
+        if suffix is None:
+            target = out / source.name
+            target.write_bytes(source.read_bytes())
+        else:
+            ext, render = _RENDER[suffix]
+            target = out / (source.name[: -len(suffix)] + ext)
+            render(source, target)
+        paths.append(target)
+    return paths
+
+
+def _same(a: str, b: str) -> bool:
+    ka, kb = process_key(a), process_key(b)
+    return bool(ka and kb) and (ka in kb or kb in ka)
+
+
+def _matched(found: Sequence[str], gold: Sequence[str]) -> int:
+    """One-to-one greedy matching of found names to gold names."""
+    left = list(gold)
+    hits = 0
+    for name in found:
+        exact = next((g for g in left if process_key(g) == process_key(name)), None)
+        match = exact or next((g for g in left if _same(g, name)), None)
+        if match is not None:
+            left.remove(match)
+            hits += 1
+    return hits
+
+
+def score_case(result: EnterpriseImport, expected: dict[str, Any]) -> dict[str, Any]:
+    """Counts (found, gold, matched) per field and the mapping hits of one sector."""
+    ex = result.extraction
+    fields = {
+        "processes": ([p.name for p in ex.processes], expected["processes"]),
+        "hazardous_materials": ([m.name for m in ex.hazardous_materials], expected["hazardous_materials"]),
+        "special_equipment": ([e.name for e in ex.special_equipment], expected["special_equipment"]),
+    }
+    counts = {k: (len(found), len(gold), _matched(found, gold)) for k, (found, gold) in fields.items()}
+    mapped = 0
+    for name, template in (expected.get("mapping") or {}).items():
+        m = next((m for m in result.mappings if process_key(m.name) == process_key(name)), None)
+        if m is not None and m.template_id == template:
+            mapped += 1
+    return {"counts": counts, "mapped": mapped, "mapping_total": len(expected.get("mapping") or {})}
+
+
+def summarize(cases: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Micro-averaged precision and recall per field, and the mapping accuracy."""
+    out: dict[str, Any] = {"sectors": len(cases)}
+    for field in ("processes", "hazardous_materials", "special_equipment"):
+        found = sum(c["counts"][field][0] for c in cases)
+        gold = sum(c["counts"][field][1] for c in cases)
+        hit = sum(c["counts"][field][2] for c in cases)
+        out[f"{field}_precision"] = round(hit / found, 3) if found else 0.0
+        out[f"{field}_recall"] = round(hit / gold, 3) if gold else 0.0
+    total = sum(c["mapping_total"] for c in cases)
+    out["mapping_accuracy"] = round(sum(c["mapped"] for c in cases) / total, 3) if total else 0.0
+    return out
+
+
+def run(fixtures: Path = FIXTURES, corpus: Path = REPO / "regulations_corpus") -> dict[str, Any]:
+    """Import every fixture sector and score it."""
+    mapper = EnterpriseMapper(catalog_from_knowledge_base(load_knowledge_base(corpus)))
+    importer = EnterpriseDocumentImporter(max_bytes=20 * 2**20)
+    cases = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in sorted(p for p in fixtures.iterdir() if (p / "expected.yaml").is_file()):
+            expected = yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))
+            paths = materialize(case, Path(tmp) / case.name)
+            result = mapper.run(importer.run(paths), sector=expected["sector"])
+            cases.append(score_case(result, expected))
+    return summarize(cases)
+
+
+def main() -> None:
+    """Print the metrics as one JSON line."""
+    sys.stdout.write(json.dumps(run(), ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
