@@ -6,15 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.kb_loader import KnowledgeBaseLoader
-from ingestion.pipeline import RegulationIngestor
-from ingestion.versions import IngestionState
-from kg.ladybug_store import LadybugGraphStore
 from retrieval.answer import NO_BASIS, AbstainPolicy, Answerer
 from retrieval.hybrid import FusionConfig
 from retrieval.index import RetrievalIndex
-from tests.ingestion.test_pipeline import CODE, OLD_LAW
 from tests.retrieval.fakes import HashingEmbedder
+from tests.retrieval.graphs import build_small_graph
 
 KB = {
     "manifest.yaml": """regulations:
@@ -48,17 +44,7 @@ KB = {
 
 @pytest.fixture
 def answerer(tmp_path: Path) -> Answerer:
-    corpus, regs = tmp_path / "corpus", tmp_path / "regs"
-    corpus.mkdir()
-    regs.mkdir()
-    for name, text in KB.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    (regs / "示例污染防治法.md").write_text(OLD_LAW, encoding="utf-8")
-    (regs / "示例法典.md").write_text(CODE, encoding="utf-8")
-    store = LadybugGraphStore(tmp_path / "g.lbug")
-    store.verify()
-    kb = KnowledgeBaseLoader(store, corpus, regs).run().knowledge_base
-    RegulationIngestor(store, IngestionState(tmp_path / "state"), kb, max_bytes=10**6).run(sorted(regs.iterdir()))
+    store = build_small_graph(tmp_path, KB)
     embedder = HashingEmbedder()
     index = RetrievalIndex(tmp_path / "index")
     index.build(store, embedder)

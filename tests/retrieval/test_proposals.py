@@ -19,7 +19,7 @@ from retrieval.change.conditions import ConditionInferrer, duty_applies
 from retrieval.change.impact import ImpactAnalyzer
 from retrieval.change.inputs import ChangeScenario, EnterpriseProfile, GapScenario, load_json, load_jsonl
 from retrieval.change.proposals import ChangeProposer
-from tests.ingestion.test_pipeline import CODE, OLD_LAW
+from tests.retrieval.graphs import build_small_graph
 
 KB = {
     "manifest.yaml": """regulations:
@@ -69,17 +69,7 @@ class Env:
 
 def build_env(tmp_path: Path) -> Env:
     """The small graph: the example law and its code, the knowledge base above, ingested."""
-    corpus, regs = tmp_path / "corpus", tmp_path / "regs"
-    corpus.mkdir()
-    regs.mkdir()
-    for name, text in KB.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    (regs / "示例污染防治法.md").write_text(OLD_LAW, encoding="utf-8")
-    (regs / "示例法典.md").write_text(CODE, encoding="utf-8")
-    store = LadybugGraphStore(tmp_path / "g.lbug")
-    store.verify()
-    kb = KnowledgeBaseLoader(store, corpus, regs).run().knowledge_base
-    RegulationIngestor(store, IngestionState(tmp_path / "state"), kb, max_bytes=10**6).run(sorted(regs.iterdir()))
+    store = build_small_graph(tmp_path, KB)
     return Env(store, GraphCatalogLoader(store).run(), ClauseLookup(store))
 
 
