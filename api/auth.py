@@ -111,6 +111,18 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "exports.scorecard": _MANAGERS | {"expert"},
     "audit.list": _MANAGERS,
     "audit.verify": _ADMIN,
+    "processes.graph": _ALL,
+    "proposals.run": _REVIEWERS | {"manager"},
+    "proposals.list": _ALL,
+    "proposals.facets": _ALL,
+    "proposals.get": _ALL,
+    "proposals.decisions": _ALL,
+    "proposals.decide": _REVIEWERS,
+    "proposals.bulk": _REVIEWERS,
+    "gaps.run": _REVIEWERS | {"manager"},
+    "gaps.upload": _REVIEWERS | {"manager"},
+    "gaps.rules": _REVIEWERS | {"manager"},
+    "impact.get": _ALL,
 }
 
 

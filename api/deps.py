@@ -31,7 +31,9 @@ from api.auth import (
     Principal,
     TokenIssuer,
 )
+from api.change_engine import ChangeEngine
 from api.crypto import FieldCipher
+from api.review_queue import ReviewQueue
 from api.schemas import MAX_LIMIT
 from api.settings import Settings
 from api.store import IndicatorReviews, RecordReader, RecordScope, ensure_api_schema
@@ -48,6 +50,7 @@ __all__ = [
     "AnswererDep",
     "AuditDep",
     "AuthenticatorDep",
+    "ChangeDep",
     "CipherDep",
     "ClientAddress",
     "CurrentUser",
@@ -58,6 +61,7 @@ __all__ = [
     "QuestionAnswerer",
     "RecordReaderDep",
     "RecordScopeDep",
+    "ReviewQueueDep",
     "ReviewsDep",
     "ScoringDep",
     "Services",
@@ -212,13 +216,18 @@ class Services:
     def scoring(self) -> ScoringService:
         """Records, scores, reports and exports."""
 
-        def build() -> ScoringService:
+        return self._get("scoring", lambda: ScoringService(self.engine, self.kb))
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base (``corpus_dir``), loaded once."""
+
+        def build() -> KnowledgeBase:
             from kg.corpus import load_knowledge_base
 
-            kb = self._built.get("kb") or load_knowledge_base(self.settings.corpus_dir)
-            return ScoringService(self.engine, kb)
+            return load_knowledge_base(self.settings.corpus_dir)
 
-        return self._get("scoring", build)
+        return self._get("kb", build)
 
     @property
     def cipher(self) -> FieldCipher:
@@ -261,6 +270,29 @@ class Services:
     def reviews(self) -> IndicatorReviews:
         """Indicator review decisions."""
         return self._get("reviews", lambda: IndicatorReviews(self.engine, self.audit, clock=self.clock))
+
+    @property
+    def review_queue(self) -> ReviewQueue:
+        """Proposals and expert decisions on them."""
+        return self._get("review_queue", lambda: ReviewQueue(self.engine, self.audit, clock=self.clock))
+
+    @property
+    def change(self) -> ChangeEngine:
+        """Change proposals, gaps, validation and impact over the graph (catalog loaded on first use)."""
+
+        def build() -> ChangeEngine:
+            from api.wiring import FUSION, embedder_for, index_dir
+            from retrieval.index import RetrievalIndex
+
+            graph = self.graph
+            store = graph if isinstance(graph, GraphStore) else self._graph_store()
+            retriever = None
+            if (index_dir(self.settings) / "bm25.json").exists():
+                embedder = embedder_for(self.settings, required=False)
+                retriever = RetrievalIndex(index_dir(self.settings)).load(embedder, FUSION)
+            return ChangeEngine(store, retriever=retriever)
+
+        return self._get("change", build)
 
     @property
     def record_scope(self) -> RecordScope:
@@ -341,7 +373,19 @@ def get_cipher(services: ServicesDep) -> FieldCipher:
     return services.cipher
 
 
+def get_review_queue(services: ServicesDep) -> ReviewQueue:
+    """The review queue."""
+    return services.review_queue
+
+
+def get_change(services: ServicesDep) -> ChangeEngine:
+    """The change, gap and impact machinery."""
+    return services.change
+
+
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
+ReviewQueueDep = Annotated[ReviewQueue, Depends(get_review_queue)]
+ChangeDep = Annotated[ChangeEngine, Depends(get_change)]
 UsersDep = Annotated[UserDirectory, Depends(get_users)]
 ReviewsDep = Annotated[IndicatorReviews, Depends(get_reviews)]
 AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]

@@ -6,6 +6,7 @@
     PermissionDeniedError (AuthError)   403
     RateLimitedError (AuthError)        429  + Retry-After
     NotFoundError                       404
+    ConflictError                       409
     ValidationFailedError, CorpusError,
     UnsupportedDocumentError            422
     GraphUnavailableError               503
@@ -34,6 +35,7 @@ from api.auth import AuthenticationError, PermissionDeniedError, RateLimitedErro
 from api.schemas import ProblemOut
 from kg.errors import (
     AuthError,
+    ConflictError,
     CorpusError,
     GraphUnavailableError,
     HsekgError,
@@ -57,6 +59,7 @@ _STATUS: list[tuple[type[HsekgError], int, str]] = [
     (AuthError, 401, "unauthenticated"),
     (NotFoundError, 404, "not-found"),
     (ValidationFailedError, 422, "validation-failed"),
+    (ConflictError, 409, "conflict"),
     (CorpusError, 422, "corpus-invalid"),
     (UnsupportedDocumentError, 422, "unsupported-document"),
     (GraphUnavailableError, 503, "graph-unavailable"),
@@ -64,7 +67,7 @@ _STATUS: list[tuple[type[HsekgError], int, str]] = [
 ]
 
 _SLUGS = {400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}
-_SLUGS |= {413: "payload-too-large", 422: "validation-failed", 429: "rate-limited", 500: "internal"}
+_SLUGS |= {409: "conflict", 413: "payload-too-large", 422: "validation-failed", 429: "rate-limited", 500: "internal"}
 
 
 def problem(

@@ -146,6 +146,8 @@ def ensure_api_schema(engine: Engine) -> None:
     Raises:
         ScoringError: the records database refused.
     """
+    import api.review_queue  # noqa: F401  (registers the review queue's tables on ApiBase)
+
     try:
         ApiBase.metadata.create_all(engine, checkfirst=True)
     except SQLAlchemyError as e:

@@ -14,6 +14,7 @@ codes in the CLI and HTTP status codes in the API, each in one place::
     ├── RetrievalError              indexes or embedder unusable
     ├── LLMError                    the chat model failed or answered malformed output
     ├── ValidationFailedError       a proposal or input broke a domain rule
+    ├── ConflictError               the action does not fit the current state (approve an invalid proposal)
     ├── ScoringError                records or scores cannot be computed
     └── AuthError                   authentication or authorisation refused
 """
@@ -23,6 +24,7 @@ from __future__ import annotations
 __all__ = [
     "AuthError",
     "ConfigError",
+    "ConflictError",
     "CorpusError",
     "GraphError",
     "GraphUnavailableError",
@@ -79,6 +81,10 @@ class LLMError(HsekgError):
 
 class ValidationFailedError(HsekgError):
     """A proposal or an input broke a domain rule."""
+
+
+class ConflictError(HsekgError):
+    """The action does not fit the current state of its target (e.g. approving an invalid proposal)."""
 
 
 class ScoringError(HsekgError):

@@ -174,6 +174,9 @@ class GraphCatalogLoader:
             if ob.get("source", "kb") == "kb":
                 duty_props.setdefault(ob["id"], ob)
         duties = {oid: self._duty(props, regulations) for oid, props in duty_props.items()}
+        # a duty linked to no article cannot be cited, so it is left out (every reference must resolve)
+        duties = {oid: d for oid, d in duties.items() if d.current or d.historical}
+        risk_duties = {rid: [d for d in ids if d in duties] for rid, ids in risk_duties.items()}
         indicators = {i["id"]: i for i in store.find(Label.INDICATOR) if i.get("status") != "retired"}
         indicator_risks: dict[str, list[str]] = {}
         indicator_duties: dict[str, list[str]] = {}

@@ -11,6 +11,8 @@ import pytest
 from fastapi.routing import APIRoute
 
 from api.auth import PERMISSIONS, PUBLIC_ROUTES, ROLES
+from api.review_queue import RunInput
+from retrieval.change.models import IndicatorProposal, Verdict
 from scoring.service import ScoringService
 from tests.api import test_app_support as support
 from tests.api.test_app_support import Env, batch, record
@@ -64,11 +66,48 @@ REQUESTS: dict[str, Callable[[], Call]] = {
     "exports.scorecard": lambda: ("GET", "/exports/scorecard/2026-10.xlsx", {}),
     "audit.list": lambda: ("GET", "/audit", {}),
     "audit.verify": lambda: ("POST", "/audit/verify", {}),
+    "processes.graph": lambda: ("GET", "/processes/p_weld/graph", {}),
+    "proposals.run": lambda: (
+        "POST",
+        "/proposals/runs",
+        {"json": {"scenario": {"change": {"type": "add_process", "description": "新增焊接工位，使用气保焊"}}}},
+    ),
+    "proposals.list": lambda: ("GET", "/proposals", {}),
+    "proposals.facets": lambda: ("GET", "/proposals/facets", {}),
+    "proposals.get": lambda: ("GET", f"/proposals/{PROPOSAL['E1']}", {}),
+    "proposals.decisions": lambda: ("GET", f"/proposals/{PROPOSAL['E1']}/decisions", {}),
+    "proposals.decide": lambda: ("POST", f"/proposals/{PROPOSAL['E1']}/decision", {"json": {"decision": "approve"}}),
+    "proposals.bulk": lambda: (
+        "POST",
+        "/proposals/decisions",
+        {"json": {"ids": [PROPOSAL["E1"]], "decision": "approve"}},
+    ),
+    "gaps.run": lambda: ("POST", "/gaps", {"json": {"scenario": {"processes": [{"name": "焊接"}], "indicators": []}}}),
+    "gaps.upload": lambda: (
+        "POST",
+        "/gaps/upload",
+        {
+            "files": {"file": ("r.json", '[{"name": "焊烟净化设施完好率"}]'.encode(), "application/json")},
+            "data": {"processes": "焊接"},
+        },
+    ),
+    "gaps.rules": lambda: ("GET", "/enterprises/E1/rules", {}),
+    "impact.get": lambda: ("GET", "/impact/大气污染防治法", {}),
 }
+
+
+#: enterprise → a stored proposal of it (set by the ``env`` fixture)
+PROPOSAL: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
 def env(shared_env: Env) -> Env:
+    for ent in ("E1", "E2"):
+        indicator = IndicatorProposal(
+            name="焊烟净化设施完好率", level="部门", verdicts=[Verdict(rule="r", ok=True, reason="ok")]
+        )
+        run = RunInput(source="change", enterprise_id=ent)
+        PROPOSAL[ent] = shared_env.services.review_queue.add_run(run, [indicator], actor="t")[1][0].id
     client = shared_env.client()
     for ent, unit in (("E1", "P1"), ("E2", "P3")):
         r = client.post(
@@ -117,6 +156,10 @@ OTHER_ENTERPRISE: dict[str, Callable[[], Call]] = {
         {"json": batch(f"x{_unique()}", [record(4000 + _unique()), record(4000 + _unique(), unit="P3")])},
     ),
     "records.get": lambda: ("GET", "/records/4", {}),  # records 4-6 were seeded for E2
+    "proposals.get": lambda: ("GET", f"/proposals/{PROPOSAL['E2']}", {}),
+    "proposals.decisions": lambda: ("GET", f"/proposals/{PROPOSAL['E2']}/decisions", {}),
+    "proposals.decide": lambda: ("POST", f"/proposals/{PROPOSAL['E2']}/decision", {"json": {"decision": "approve"}}),
+    "gaps.rules": lambda: ("GET", "/enterprises/E2/rules", {}),
 }
 
 
