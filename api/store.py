@@ -12,6 +12,9 @@ Tables::
     api_audit_log             append-only, SM3-chained audit entries (see :mod:`api.audit`)
     api_audit_head            the chain's head: entry count and last hash (detects a truncated tail)
 
+The review queue's tables are declared in :mod:`api.review_queue`; all of them are created and
+upgraded by the migrations in :mod:`api.migrations`.
+
 Also :class:`RecordScope`, which reads scoring's organisation tables to tell which enterprise and
 department a unit belongs to (for authorisation), and :class:`RecordReader` (one stored record).
 """
@@ -25,10 +28,9 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from sqlalchemy import Boolean, Engine, ForeignKey, Index, Integer, MetaData, String, Text, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from kg.errors import NotFoundError, ScoringError, ValidationFailedError
+from kg.errors import NotFoundError, ValidationFailedError
 from scoring.db import Department, InspectionRecord, Position, UtcDateTime, utcnow
 
 __all__ = [
@@ -141,17 +143,14 @@ class AuditHeadRow(ApiBase):
 
 
 def ensure_api_schema(engine: Engine) -> None:
-    """Create the API's tables if they are missing (idempotent).
+    """Create or upgrade the API's tables by their Alembic migrations (idempotent).
 
     Raises:
         ScoringError: the records database refused.
     """
-    import api.review_queue  # noqa: F401  (registers the review queue's tables on ApiBase)
+    from api.migrations import upgrade_api_schema
 
-    try:
-        ApiBase.metadata.create_all(engine, checkfirst=True)
-    except SQLAlchemyError as e:
-        raise ScoringError(f"the API tables could not be created: {e}") from e
+    upgrade_api_schema(engine)
 
 
 class RecordScope:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -279,3 +280,44 @@ def test_impact_and_process_graph(env: Env) -> None:
     names = {n["name"] for n in g["nodes"]}
     assert "《示例法典》第2条" in names and "环境管理台账完整率" in names
     assert {"HAS_RISK", "GOVERNED_BY", "MEASURES", "DERIVED_FROM"} <= {e["type"] for e in g["edges"]}
+
+
+def test_api_migrations_create_exactly_the_declared_tables_and_adopt_older_databases(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    from api.migrations import VERSION_TABLE, api_metadata
+    from api.store import ApiBase, UserRow, ensure_api_schema
+    from scoring.db import open_records_db
+
+    fresh = open_records_db(f"sqlite:///{tmp_path / 'fresh.db'}")
+    ensure_api_schema(fresh)
+    ensure_api_schema(fresh)  # idempotent
+    with fresh.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        diff = compare_metadata(ctx, api_metadata())
+        assert [d for d in diff if d[0] not in ("remove_table", "remove_index")] == []  # those are scoring's
+        assert all(not d[1].name.startswith("api_") for d in diff)
+    older = open_records_db(f"sqlite:///{tmp_path / 'older.db'}")
+    first = [t for t in ApiBase.metadata.sorted_tables if not t.name.startswith("api_proposal")]
+    ApiBase.metadata.create_all(older, tables=first)  # as the first release created them
+    with older.begin() as conn:
+        conn.execute(
+            UserRow.__table__.insert().values(
+                username="u",
+                password_hash="h",
+                role="viewer",
+                enterprise_id="E1",
+                full_name="",
+                phone="",
+                email="",
+                active=True,
+                created_at=datetime.now(UTC),
+            )
+        )
+    ensure_api_schema(older)
+    with older.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        assert {"api_proposals", VERSION_TABLE} <= tables
+        assert conn.execute(UserRow.__table__.select()).first() is not None  # nothing lost
