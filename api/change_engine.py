@@ -12,10 +12,12 @@ from functools import cached_property
 
 from kg.store import GraphStore
 from retrieval.change.catalog import ClauseLookup, GraphCatalogLoader, KnowledgeCatalog
-from retrieval.change.gaps import GapDetector
+from retrieval.change.gaps import GapDetector, GapReport
 from retrieval.change.impact import ImpactAnalyzer
+from retrieval.change.inputs import GapScenario
+from retrieval.change.models import IndicatorProposal, ObligationProposal
 from retrieval.change.proposals import ChangeProposer
-from retrieval.change.validator import IndicatorValidator
+from retrieval.change.validator import IndicatorValidator, from_current
 from retrieval.hybrid import HybridRetriever
 
 __all__ = ["ChangeEngine"]
@@ -73,3 +75,28 @@ class ChangeEngine:
             for name in (reg_id, title, title.removeprefix("中华人民共和国")):
                 names.setdefault(name, reg_id)
         return names
+
+    def checked_suggestions(
+        self, report: GapReport, scenario: GapScenario
+    ) -> tuple[list[IndicatorProposal], list[ObligationProposal]]:
+        """A gap report's suggestions validated against the enterprise's current indicators, and the
+        uncovered duties they answer with their quoted clauses (the evidence the review queue shows)."""
+        existing = [from_current(i) for i in scenario.indicators]
+        checked = [self.validator.run(s, existing) for s in report.suggestions]
+        obligations = []
+        for gap in report.gaps:
+            clause = self.clauses.clause(f"{gap.law}#{gap.article}") or {}
+            duty = self.catalog.duties.get(gap.duty_id)
+            obligations.append(
+                ObligationProposal(
+                    duty_id=gap.duty_id,
+                    law=gap.law,
+                    article=gap.article,
+                    quote=str(clause.get("text") or ""),
+                    subject=duty.subject if duty else "",
+                    modality=duty.modality if duty else "",
+                    action=duty.action if duty else "",
+                    risks=[gap.risk] if gap.risk else [],
+                )
+            )
+        return checked, obligations

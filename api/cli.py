@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ from api.cli_scoring import score, scoring_app
 from api.settings import Settings
 from api.wiring import graph_store
 from kg.errors import HsekgError
+
+if TYPE_CHECKING:
+    from api.demo_seed import DemoSeedResult
 
 __all__ = ["app", "main"]
 
@@ -136,8 +139,19 @@ def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def demo(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Initialise, then report on a sample enterprise: processes, risks, obligations, indicators, gaps."""
+def demo(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    seed: Annotated[
+        bool, typer.Option("--seed/--no-seed", help="Also create the demo enterprise's records, users and proposals.")
+    ] = True,
+) -> None:
+    """Initialise, then report on a sample enterprise: processes, risks, obligations, indicators, gaps.
+
+    With --seed (default) the demo enterprise the UI shows is created as well: a year of records and
+    scores, a user of every role (passwords in data/demo_users.txt) and a review queue filled by two
+    changes and a gap run.
+    """
     from api.demo import render_report, sample_enterprise
     from ingestion.kb_loader import KnowledgeBaseLoader
     from kg.report import build_report
@@ -147,10 +161,32 @@ def demo(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         result = KnowledgeBaseLoader(store, settings.corpus_dir, settings.regulations_dir).run()
         sample = sample_enterprise(result.knowledge_base)
         report = build_report(store, sample.process_ids, sample.indicator_ids, sample.conditions)
+    seeded = _seed_demo(settings, quiet=as_json) if seed else None
     if as_json:
-        _emit_json({"enterprise": sample.model_dump(), "report": report.model_dump()})
+        from dataclasses import asdict
+
+        seed_json = {**asdict(seeded), "credentials": str(seeded.credentials)} if seeded else None
+        _emit_json({"enterprise": sample.model_dump(), "report": report.model_dump(), "seeded": seed_json})
         return
     render_report(console, sample, report)
+    if seeded is not None:
+        console.print(
+            f"\n示范企业 {seeded.enterprise_id}：新建记录 {'是' if seeded.records_created else '否（已存在）'}，"
+            f"评分期 {seeded.periods_scored} 个，新用户 {len(seeded.users_created)} 个（口令见 {seeded.credentials}），"
+            f"审核队列新增提案 {seeded.proposals_created} 条。运行 hsekg serve 打开专家界面。",
+            highlight=False,
+        )
+
+
+def _seed_demo(settings: Settings, *, quiet: bool) -> DemoSeedResult:
+    from api.demo_seed import seed_demo
+    from api.deps import Services
+
+    services = Services(settings)
+    try:
+        return seed_demo(services, progress=lambda step: None if quiet else err_console.print(f"… {step}"))
+    finally:
+        services.close()
 
 
 @app.command()

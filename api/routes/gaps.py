@@ -17,9 +17,7 @@ from kg.errors import UnsupportedDocumentError
 from retrieval.change.gaps import GapReport
 from retrieval.change.impact import ImpactReport
 from retrieval.change.inputs import GapScenario, ProcessInput
-from retrieval.change.models import ObligationProposal
 from retrieval.change.rules_sheet import RulesSheetReader
-from retrieval.change.validator import from_current
 
 __all__ = ["router"]
 
@@ -32,24 +30,7 @@ def _queue_suggestions(
     report: GapReport, scenario: GapScenario, change: ChangeEngine, queue: ReviewQueue, *, actor: str, enterprise: str
 ) -> tuple[str, list[str]]:
     """Validate the report's suggestions against the current set and store them in the review queue."""
-    existing = [from_current(i) for i in scenario.indicators]
-    checked = [change.validator.run(s, existing) for s in report.suggestions]
-    obligations = []
-    for gap in report.gaps:
-        clause = change.clauses.clause(f"{gap.law}#{gap.article}") or {}
-        duty = change.catalog.duties.get(gap.duty_id)
-        obligations.append(
-            ObligationProposal(
-                duty_id=gap.duty_id,
-                law=gap.law,
-                article=gap.article,
-                quote=str(clause.get("text") or ""),
-                subject=duty.subject if duty else "",
-                modality=duty.modality if duty else "",
-                action=duty.action if duty else "",
-                risks=[gap.risk] if gap.risk else [],
-            )
-        )
+    checked, obligations = change.checked_suggestions(report, scenario)
     run = RunInput(
         source="gap",
         enterprise_id=enterprise,

@@ -321,3 +321,21 @@ def test_api_migrations_create_exactly_the_declared_tables_and_adopt_older_datab
         tables = set(inspect(conn).get_table_names())
         assert {"api_proposals", VERSION_TABLE} <= tables
         assert conn.execute(UserRow.__table__.select()).first() is not None  # nothing lost
+
+
+def test_the_demo_seed_fills_records_users_and_the_queue_once(env: Env) -> None:
+    from api.demo_seed import seed_demo
+
+    first = seed_demo(env.services)
+    assert first.records_created and first.periods_scored == 13
+    assert first.users_created == [f"demo-{r}" for r in ("admin", "expert", "manager", "inspector", "viewer")]
+    assert first.proposals_created > 0 and first.credentials is not None
+    assert oct(first.credentials.stat().st_mode & 0o777) == "0o600"
+    username, password = first.credentials.read_text("utf-8").splitlines()[1].split(" ")
+    client = env.client()
+    token = client.post("/auth/token", data={"username": username, "password": password}).json()["access_token"]
+    page = client.get("/proposals", headers={"Authorization": f"Bearer {token}"}).json()
+    assert page["total"] == first.proposals_created
+    assert {p["enterprise"] for p in page["items"]} == {"demo"}
+    again = seed_demo(env.services)
+    assert (again.records_created, again.users_created, again.proposals_created) == (False, [], 0)
