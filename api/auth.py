@@ -105,6 +105,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "records.submit": _WRITERS,
     "records.batch": _WRITERS,
     "records.get": _WRITERS,
+    "records.list": _WRITERS,
     "scores.run": _MANAGERS,
     "scores.get": _ALL,
     "exports.rules": _MANAGERS | {"expert"},

@@ -9,8 +9,12 @@ remembered, so a corrected resubmission under the same id can still be accepted.
 covers everything the client sent for the record, not the batch envelope, so a resend with a new
 ``sent_at`` is still a duplicate.
 
-Each batch is applied in one transaction; if a concurrent request stored one of its ids first (a
-unique-constraint race), the batch is re-evaluated once against the new state.
+Each batch is applied in one transaction. Concurrent submissions of the same ids (a batch resent
+while the first attempt is still in flight, two devices syncing the same records) are race-safe: rows
+with a client id are inserted with ``ON CONFLICT (client_id) DO NOTHING`` (SQLite and PostgreSQL), in
+client-id order so that two overlapping batches take their row locks in the same order, and a row
+another request stored in the meantime is read back and answered ``duplicate`` (or ``rejected`` if its
+payload differs), never an error. On another backend a unique-constraint race re-evaluates the batch.
 
 Clock skew: ``server received_at - device sent_at`` is recorded on every record of a batch, and
 ``observed_at`` is corrected by it (the device's own reading stays in ``device_observed_at``), so a
@@ -26,13 +30,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, insert, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.sql.dml import ReturningInsert
 
 from kg.errors import ScoringError
 from scoring.db import IndicatorAssignment, IndicatorSnapshot, InspectionRecord, Person, month_of, utcnow
 from scoring.schemas import BatchIn, BatchResult, RecordIn, RecordResult
 
 __all__ = ["RecordIntake", "payload_hash"]
+
+_IN_BATCH = "repeated in the batch"
 
 #: How far in the future (after skew correction) an observation may lie before it is rejected.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -43,6 +52,10 @@ def payload_hash(record: RecordIn) -> str:
     data = record.model_dump(mode="json")
     data["observed_at"] = record.observed_at.timestamp()
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+class _ConflictError(Exception):
+    """A concurrent write got in the way; the batch is evaluated again."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ class RecordIntake:
     def _apply(
         self, records: Sequence[RecordIn], *, batch_id: str | None, device_id: str | None, sent_at: datetime | None
     ) -> BatchResult:
-        for attempt in (1, 2):
+        for attempt in (1, 2, 3):
             received = self._clock()
             skew = (received - sent_at).total_seconds() if sent_at is not None else None
             try:
@@ -85,12 +98,9 @@ class RecordIntake:
                     results, rows = self._evaluate(records, ctx, received=received, skew=skew)
                     for _, row in rows:
                         row.update(batch_id=batch_id, device_id=device_id)
-                    ids = _insert(conn, [row for _, row in rows])
-                    for (index, _), new_id in zip(rows, ids, strict=True):
-                        results[index].record_id = new_id
-                    _link_repeats(results)
-            except IntegrityError as e:
-                if attempt == 2:
+                    _store(conn, results, rows)
+            except (IntegrityError, _ConflictError) as e:
+                if attempt == 3:
                     raise ScoringError(f"batch {batch_id!r} kept conflicting with concurrent writes: {e}") from e
                 continue
             except SQLAlchemyError as e:
@@ -150,20 +160,78 @@ class RecordIntake:
         return results, rows
 
 
-def _insert(conn: Connection, rows: list[dict[str, object]]) -> list[int]:
-    """Insert rows and return their ids in the order given."""
+def _store(conn: Connection, results: list[RecordResult], rows: list[tuple[int, dict[str, object]]]) -> None:
+    """Insert the rows of accepted records and fill in the record ids of all results."""
+    ids = _insert(conn, [row for _, row in rows])
+    taken: dict[str, int] = {}  # client id -> result index, for ids a concurrent request stored first
+    for (index, row), new_id in zip(rows, ids, strict=True):
+        if new_id is None:
+            taken[str(row["client_id"])] = index
+        results[index].record_id = new_id
+    if taken:
+        _resolve_taken(conn, results, taken, {str(row["client_id"]): row for _, row in rows})
+    _link_repeats(results)
+
+
+def _insert(conn: Connection, rows: list[dict[str, object]]) -> list[int | None]:
+    """Insert rows; their new ids in the order given, None where a concurrent request holds the client id."""
     if not rows:
         return []
-    stmt = insert(InspectionRecord).returning(InspectionRecord.id, sort_by_parameter_order=True)
-    return [int(i) for i in conn.execute(stmt, rows).scalars()]
+    rec = InspectionRecord
+    keyed = sorted((r for r in rows if r["client_id"] is not None), key=lambda r: str(r["client_id"]))
+    unkeyed = [r for r in rows if r["client_id"] is None]
+    new_ids: list[int] = []
+    if unkeyed:
+        stmt = insert(rec).returning(rec.id, sort_by_parameter_order=True)
+        new_ids = [int(i) for i in conn.execute(stmt, unkeyed).scalars()]
+    by_client: dict[str, int] = {}
+    if keyed:
+        returned = conn.execute(_insert_keyed(conn.dialect.name), keyed).all()
+        by_client = {str(c): int(i) for c, i in returned}
+    unkeyed_ids = iter(new_ids)
+    return [next(unkeyed_ids) if r["client_id"] is None else by_client.get(str(r["client_id"])) for r in rows]
+
+
+def _insert_keyed(dialect: str) -> ReturningInsert[str | None, int]:
+    """INSERT … RETURNING client_id, id that skips rows whose client id is taken (SQLite, PostgreSQL)."""
+    rec = InspectionRecord
+    if dialect in ("sqlite", "postgresql"):
+        dialect_insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        stmt = dialect_insert(rec).on_conflict_do_nothing(index_elements=[rec.client_id])
+        return stmt.returning(rec.client_id, rec.id)
+    return insert(rec).returning(rec.client_id, rec.id)  # a race raises IntegrityError: re-evaluated
+
+
+def _resolve_taken(
+    conn: Connection, results: list[RecordResult], taken: dict[str, int], rows: dict[str, dict[str, object]]
+) -> None:
+    """Answer the records whose client id a concurrent request stored first as that request's repeat.
+
+    Raises:
+        _ConflictError: a taken id cannot be read back (its writer rolled back): the batch is re-evaluated.
+    """
+    rec = InspectionRecord
+    q = select(rec.client_id, rec.payload_hash, rec.id).where(rec.client_id.in_(list(taken)))
+    stored = {str(c): (str(h), int(i)) for c, h, i in conn.execute(q).all()}
+    for cid, index in taken.items():
+        if cid not in stored:
+            raise _ConflictError(f"client id {cid!r} was taken by a write that is not visible")
+        digest, record_id = stored[cid]
+        results[index] = _repeat(cid, str(rows[cid]["payload_hash"]), digest, record_id)
 
 
 def _link_repeats(results: list[RecordResult]) -> None:
-    """Give in-batch repeats the id of the record their first occurrence stored."""
-    stored = {r.client_id: r.record_id for r in results if r.status == "accepted" and r.client_id is not None}
+    """Give in-batch repeats the id (or the rejection) of their first occurrence."""
+    first: dict[str, RecordResult] = {}
     for result in results:
-        if result.status == "duplicate" and result.record_id is None and result.client_id is not None:
-            result.record_id = stored.get(result.client_id)
+        if result.client_id is None:
+            continue
+        head = first.setdefault(result.client_id, result)
+        if head is result or result.reason != _IN_BATCH:
+            continue
+        if head.status == "rejected":  # the first occurrence lost a race to a different payload
+            result.status, result.reason = "rejected", head.reason
+        result.record_id = head.record_id
 
 
 def _repeat(cid: str, digest: str, stored_digest: str, record_id: int) -> RecordResult:
@@ -183,7 +251,7 @@ def _repeat_in_batch(cid: str, digest: str, first_digest: str, first: RecordResu
         )
     if first.status == "rejected":
         return RecordResult(client_id=cid, status="rejected", reason=first.reason)
-    return RecordResult(client_id=cid, status="duplicate", reason="repeated in the batch")
+    return RecordResult(client_id=cid, status="duplicate", reason=_IN_BATCH)
 
 
 def _check(

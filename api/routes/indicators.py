@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from api.deps import CurrentUser, GraphDep, PageParams, ReviewsDep
 from api.errors import problem_responses
-from api.routes._nodes import node
+from api.routes._nodes import node, page_rows
 from api.schemas import IndicatorOut, Page, ReviewIn, ReviewOut, ReviewStateOut
 from api.store import ReviewState, ReviewView
 from kg.models import Label
@@ -44,9 +44,8 @@ def _review_out(view: ReviewView) -> ReviewOut:
 @router.get("/indicators", name="indicators.list", response_model=Page[IndicatorOut])
 def list_indicators(user: CurrentUser, graph: GraphDep, reviews: ReviewsDep, page: PageParams) -> Page[IndicatorOut]:
     """Indicators ordered by id, each with its review state."""
-    rows = graph.find(Label.INDICATOR, limit=page.limit, skip=page.offset)
+    rows, total = page_rows(graph, Label.INDICATOR, page)
     states = reviews.states([str(r["id"]) for r in rows])
-    total = graph.counts().nodes.get(Label.INDICATOR.value, len(rows))
     items = [_out(r, states.get(str(r["id"]))) for r in rows]
     return Page[IndicatorOut](items=items, total=total, limit=page.limit, offset=page.offset)
 

@@ -60,6 +60,7 @@ REQUESTS: dict[str, Callable[[], Call]] = {
     "records.submit": lambda: ("POST", "/records", {"json": record(1000 + _unique())}),
     "records.batch": lambda: ("POST", "/records/batch", {"json": batch(f"b{_unique()}", [record(2000 + _unique())])}),
     "records.get": lambda: ("GET", "/records/1", {}),
+    "records.list": lambda: ("GET", "/records", {"params": {"period": "2026-10", "limit": 5}}),
     "scores.run": lambda: ("POST", "/scores/2026-10/run", {}),
     "scores.get": lambda: ("GET", "/scores/2026-10", {}),
     "exports.rules": lambda: ("GET", "/exports/rules.xlsx", {}),
@@ -179,7 +180,7 @@ def test_department_scoped_inspector_is_limited_to_its_department(env: Env) -> N
     assert other.status_code == 403 and "department 'D2'" in other.json()["detail"]
 
 
-@pytest.mark.parametrize("route", ["users.list", "audit.list"])
+@pytest.mark.parametrize("route", ["users.list", "audit.list", "records.list"])
 def test_enterprise_lists_show_only_own_enterprise(env: Env, route: str) -> None:
     method, path, kwargs = REQUESTS[route]()
     body = env.client().request(method, path, headers=env.auth("admin", "E2"), **kwargs).json()

@@ -59,6 +59,10 @@ PREFIXES = [
     "/scores",
     "/exports",
     "/audit",
+    "/gaps",
+    "/impact",
+    "/proposals",
+    "/enterprises",
 ]
 
 
@@ -67,19 +71,29 @@ def test_every_operation_is_covered(api_schema: schemathesis.BaseSchema) -> None
     assert len(paths) >= 25 and all(p == "/health" or p.startswith(tuple(PREFIXES)) for p in paths)
 
 
-#: Graph-backed routes: each passes alone (``-k regulations``), but run after the others the embedded
-#: graph crashes the process (reported to the lead; see the module docstring).
-GRAPH_PREFIXES = frozenset({"/regulations", "/clauses", "/processes", "/risks", "/obligations", "/indicators"})
+#: Groups not run, with the reason (none at present). LadybugDB 0.22 segfaults the process on
+#: ``ORDER BY … SKIP n LIMIT m`` when ``n`` exceeds the row count by more than about 11,900 (schemathesis
+#: generates such offsets): every graph list goes through :func:`api.routes._nodes.page_rows`, which
+#: answers a page past the end without a query.
+SKIPPED: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_api_conforms_to_its_schema(api_schema: schemathesis.BaseSchema, api_env: Env, prefix: str) -> None:
-    if prefix in GRAPH_PREFIXES:
-        pytest.skip("known issue: the embedded LadybugDB segfaults in this process after other operations ran")
+    if prefix in SKIPPED:
+        pytest.skip(SKIPPED[prefix])
     operations = [r.ok() for r in api_schema.get_all_operations() if r.ok().path.startswith(prefix)]
     assert operations
     for operation in operations:
         _check_operation(operation, api_env.auth(_role(operation.method.upper(), operation.path)))
+
+
+@pytest.mark.parametrize("path", ["/regulations", "/processes", "/risks", "/obligations"])
+def test_a_page_past_the_end_is_empty_not_a_crash(api_env: Env, path: str) -> None:
+    response = api_env.client().get(path, params={"offset": 1_000_000}, headers=api_env.auth("viewer"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["items"] == [] and body["total"] > 0 and body["offset"] == 1_000_000
 
 
 def _check_operation(operation: Any, headers: dict[str, str]) -> None:
