@@ -124,6 +124,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "gaps.upload": _REVIEWERS | {"manager"},
     "gaps.rules": _REVIEWERS | {"manager"},
     "impact.get": _ALL,
+    "enterprises.import": _REVIEWERS | {"manager"},
+    "enterprises.get": _ALL,
+    "enterprises.profile": _ALL,
+    "enterprises.confirm": _REVIEWERS,
+    "enterprises.diff": _REVIEWERS | {"manager"},
 }
 
 

@@ -60,6 +60,8 @@ app.command("serve")(serve)
 enterprise_app = typer.Typer(help="Enterprise process documents into an enterprise profile.", no_args_is_help=True)
 app.add_typer(enterprise_app, name="enterprise")
 enterprise_app.command("import")(cli_enterprise.enterprise_import)
+enterprise_app.command("show")(cli_enterprise.enterprise_show)
+enterprise_app.command("confirm")(cli_enterprise.enterprise_confirm)
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)

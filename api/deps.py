@@ -43,6 +43,7 @@ from kg.errors import ConfigError
 from kg.models import Label, Rel
 from kg.store import GraphCounts, GraphStore, Neighbour
 from retrieval.answer import Answer
+from retrieval.enterprise_service import EnterpriseService
 from scoring.db import utcnow
 from scoring.service import ScoringService
 
@@ -54,6 +55,7 @@ __all__ = [
     "CipherDep",
     "ClientAddress",
     "CurrentUser",
+    "EnterprisesDep",
     "GraphDep",
     "GraphReader",
     "PageParams",
@@ -295,6 +297,18 @@ class Services:
         return self._get("change", build)
 
     @property
+    def enterprises(self) -> EnterpriseService:
+        """Enterprise process maps: import, confirmation, profiles (over the change engine's catalog)."""
+
+        def build() -> EnterpriseService:
+            from ingestion.enterprise import EnterpriseDocumentImporter
+
+            importer = EnterpriseDocumentImporter(max_bytes=self.settings.max_upload_mb * 2**20)
+            return EnterpriseService(self.change.store, self.change.catalog, importer=importer, clock=self.clock)
+
+        return self._get("enterprises", build)
+
+    @property
     def record_scope(self) -> RecordScope:
         """Which enterprise and department a unit belongs to."""
         return self._get("record_scope", lambda: RecordScope(self.engine))
@@ -383,9 +397,15 @@ def get_change(services: ServicesDep) -> ChangeEngine:
     return services.change
 
 
+def get_enterprises(services: ServicesDep) -> EnterpriseService:
+    """Enterprise process maps."""
+    return services.enterprises
+
+
 AuditDep = Annotated[AuditLog, Depends(get_audit)]
 ReviewQueueDep = Annotated[ReviewQueue, Depends(get_review_queue)]
 ChangeDep = Annotated[ChangeEngine, Depends(get_change)]
+EnterprisesDep = Annotated[EnterpriseService, Depends(get_enterprises)]
 UsersDep = Annotated[UserDirectory, Depends(get_users)]
 ReviewsDep = Annotated[IndicatorReviews, Depends(get_reviews)]
 AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]

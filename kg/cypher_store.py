@@ -14,12 +14,14 @@ from typing import Any
 
 from kg.models import Label, Node, Rel
 from kg.queries import Dialect, Q
-from kg.schema import node_columns
+from kg.schema import node_columns, rel_properties
 from kg.store import (
     ApplicableObligation,
+    CandidateRisk,
     ClausePath,
     Coverage,
     Edge,
+    EnterpriseProcessLinks,
     GraphBatch,
     GraphCounts,
     IndicatorCitation,
@@ -62,7 +64,7 @@ class CypherGraphStore(abc.ABC):
         query = Q.upsert_nodes(self.dialect, label, columns)
         return [(query, {"rows": [self._complete(label, r, columns) for r in chunk]}) for chunk in _chunks(rows)]
 
-    def _complete(self, label: Label, row: Row, columns: Mapping[str, str]) -> Row:
+    def _complete(self, label: Label | Rel, row: Row, columns: Mapping[str, str]) -> Row:
         unknown = set(row) - set(columns)
         if unknown:
             raise ValueError(f"{label} has no properties {sorted(unknown)}")
@@ -70,11 +72,16 @@ class CypherGraphStore(abc.ABC):
 
     def _edge_statements(self, rel: Rel, src: Label, dst: Label, edges: Sequence[Edge]) -> list[Statement]:
         query = Q.upsert_edges(self.dialect, rel, src, dst)
-        return [(query, {"rows": [e.row() for e in chunk]}) for chunk in _chunks(edges)]
+        columns = {"src": "STRING", "dst": "STRING"} | rel_properties(rel)
+        return [(query, {"rows": [self._complete(rel, e.row(), columns) for e in chunk]}) for chunk in _chunks(edges)]
 
     def apply(self, batch: GraphBatch) -> None:
         """Apply deletions, node upserts and relationship upserts in one transaction."""
         statements: list[Statement] = []
+        for parent, parent_id, rel, child in batch.child_deletes:
+            statements.append((Q.delete_children(parent, rel, child), {"id": parent_id}))
+        for label, rel, ids in batch.edge_deletes:
+            statements.extend((Q.delete_out_edges(label, rel), {"ids": list(chunk)}) for chunk in _chunks(ids))
         for label, ids in batch.node_deletes:
             statements.extend((Q.delete_nodes(label), {"ids": list(chunk)}) for chunk in _chunks(ids))
         for label, rows in batch.node_upserts:
@@ -200,3 +207,29 @@ class CypherGraphStore(abc.ABC):
         """Indicators citing clauses of a regulation."""
         rows = self._read(Q.INDICATORS_CITING_REGULATION, {"regulation": regulation_id})
         return [IndicatorCitation(**r) for r in rows]
+
+    def enterprise_processes(self, enterprise_id: str) -> list[EnterpriseProcessLinks]:
+        """An enterprise's process map in flow order, each step with its template link or candidate risks."""
+        steps = [dict(r["process"]) for r in self._read(Q.ENTERPRISE_PROCESSES, {"id": enterprise_id})]
+        ids = {"ids": [p["id"] for p in steps]}
+        if not steps:
+            return []
+        links = {r["process_id"]: r for r in self._read(Q.TEMPLATES_OF_ENTERPRISE_PROCESSES, ids)}
+        risks: dict[str, list[CandidateRisk]] = {}
+        for r in self._read(Q.CANDIDATE_RISKS_OF_ENTERPRISE_PROCESSES, ids):
+            risks.setdefault(r["process_id"], []).append(
+                CandidateRisk(risk=r["risk"], score=r["score"], reason=r["reason"])
+            )
+        out: list[EnterpriseProcessLinks] = []
+        for p in steps:
+            link = links.get(p["id"])
+            found = sorted(risks.get(p["id"], []), key=lambda c: (-(c.score or 0.0), str(c.risk.get("id"))))
+            out.append(
+                EnterpriseProcessLinks(
+                    process=p,
+                    template=link["template"] if link else None,
+                    link=(link["link"] or {}) if link else {},
+                    risks=found,
+                )
+            )
+        return out

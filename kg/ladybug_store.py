@@ -17,7 +17,7 @@ from kg.cypher_store import CypherGraphStore, Row, Statement
 from kg.errors import GraphError, GraphUnavailableError
 from kg.models import Label
 from kg.queries import Dialect
-from kg.schema import REL_ENDPOINTS, REL_PROPERTIES, node_columns
+from kg.schema import REL_ENDPOINTS, node_columns, rel_properties
 
 __all__ = ["LadybugGraphStore"]
 
@@ -95,9 +95,14 @@ class LadybugGraphStore(CypherGraphStore):
                 if rel.value in existing:
                     for a, b in pairs:  # endpoint pairs added by newer versions of the schema
                         self._execute(f"ALTER TABLE {rel} ADD IF NOT EXISTS FROM {a} TO {b}")
+                    have = {r["name"] for r in self._read(f"CALL table_info('{rel}') RETURN *")}
+                    for name, kind in rel_properties(rel).items():
+                        if name not in have:
+                            log.info("adding column %s.%s", rel, name)
+                            self._execute(f"ALTER TABLE {rel} ADD {name} {kind}")
                     continue
                 ends = ", ".join(f"FROM {a} TO {b}" for a, b in pairs)
-                props = ", ".join(f"{name} {kind}" for name, kind in REL_PROPERTIES.items())
+                props = ", ".join(f"{name} {kind}" for name, kind in rel_properties(rel).items())
                 self._execute(f"CREATE REL TABLE {rel}({ends}, {props})")
 
     def _execute(self, query: str, params: dict[str, Any] | None = None) -> Any:

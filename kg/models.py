@@ -19,6 +19,8 @@ __all__ = [
     "Comparator",
     "Department",
     "Enterprise",
+    "EnterpriseProcess",
+    "EnterpriseVersion",
     "Indicator",
     "IndicatorLevel",
     "IndicatorStatus",
@@ -72,6 +74,8 @@ class Label(StrEnum):
     POSITION = "Position"
     DEPARTMENT = "Department"
     ENTERPRISE = "Enterprise"
+    ENTERPRISE_PROCESS = "EnterpriseProcess"
+    ENTERPRISE_VERSION = "EnterpriseVersion"
     TRAINING_COURSE = "TrainingCourse"
     LIMIT_VALUE = "LimitValue"
 
@@ -97,6 +101,7 @@ class Rel(StrEnum):
     HAS_POSITION = "HAS_POSITION"
     MATCHES = "MATCHES"
     RELATES_TO = "RELATES_TO"
+    HAS_VERSION = "HAS_VERSION"
 
 
 class RatingBands(BaseModel):
@@ -213,7 +218,7 @@ class Stage(Node):
 
 
 class Process(Node):
-    """A process template or an enterprise's own process."""
+    """A process template of the knowledge base (an enterprise's own steps are :class:`EnterpriseProcess`)."""
 
     label: ClassVar[Label] = Label.PROCESS
 
@@ -222,7 +227,9 @@ class Process(Node):
     aliases: list[str] = Field(default_factory=list)
     description: str = ""
     keywords: list[str] = Field(default_factory=list)
-    enterprise: str | None = Field(default=None, description="Set for an enterprise's own process")
+    enterprise: str | None = Field(
+        default=None, description="Legacy: an enterprise's own steps are EnterpriseProcess nodes now"
+    )
 
 
 class Risk(Node):
@@ -286,7 +293,12 @@ class Department(Node):
 
 
 class Enterprise(Node):
-    """An enterprise (企业)."""
+    """An enterprise (企业) with the facts read from its documents.
+
+    Its process map hangs below it (``HAS_PROCESS`` → :class:`EnterpriseProcess`) and every import of
+    its documents is kept as an :class:`EnterpriseVersion` (``HAS_VERSION``), whose extraction holds the
+    provenance (file, page, paragraph or cell) of each material, piece of equipment and pollutant.
+    """
 
     label: ClassVar[Label] = Label.ENTERPRISE
 
@@ -294,6 +306,59 @@ class Enterprise(Node):
     sector: str = ""
     headcount: int | None = None
     permit_class: str = ""
+    description: str = Field(default="", description="Free-text profile for the gap and change steps")
+    materials: list[str] = Field(default_factory=list)
+    hazardous_materials: list[str] = Field(default_factory=list)
+    equipment: list[str] = Field(default_factory=list)
+    special_equipment: list[str] = Field(default_factory=list)
+    pollutants: list[str] = Field(default_factory=list)
+    outlets: list[str] = Field(default_factory=list)
+    version: int = Field(default=0, description="Version of the stored process map; 0 before any import")
+    source: str = Field(default="", description="Where headcount and permit class were read")
+
+
+class EnterpriseProcess(Node):
+    """A step of an enterprise's own process map: ``id = "<enterprise>/<step key>"``.
+
+    ``status`` matched: it ``INSTANTIATES`` a process template (the link carries score, evidence and the
+    confirmation); new: no template fits, and its candidate risks hang on ``HAS_RISK`` links. The
+    provenance is the file, page, paragraph or cell where the step was read.
+    """
+
+    label: ClassVar[Label] = Label.ENTERPRISE_PROCESS
+
+    enterprise: str
+    name: str
+    extracted_name: str = Field(default="", description="The name as read, before an expert renamed it")
+    stage: str = ""
+    description: str = ""
+    step: int = Field(default=0, description="1-based position in the enterprise's flow")
+    status: Literal["matched", "new"] = "new"
+    decided_by: Literal["matcher", "expert"] = "matcher"
+    confirmed: bool = False
+    confirmed_by: str = ""
+    confirmed_at: str = ""
+    candidates: str = Field(default="", description="JSON: the matcher's best templates with scores and evidence")
+    file: str = ""
+    page: int | None = None
+    paragraph: int | None = None
+    cell: str = ""
+    version: int = 0
+
+
+class EnterpriseVersion(Node):
+    """One import of an enterprise's documents: ``id = "<enterprise>@v<version>"``."""
+
+    label: ClassVar[Label] = Label.ENTERPRISE_VERSION
+
+    enterprise: str
+    version: int = Field(ge=1)
+    imported_at: str = ""
+    imported_by: str = ""
+    files: list[str] = Field(default_factory=list)
+    fingerprint: str = Field(default="", description="SHA-256 of the extraction: an unchanged import keeps it")
+    extraction: str = Field(default="", description="JSON of the extraction, every item with its provenance")
+    diff: str = Field(default="", description="JSON of the difference from the previous version; empty for v1")
 
 
 class TrainingCourse(Node):
@@ -336,6 +401,8 @@ NODE_TYPES: dict[Label, type[Node]] = {
         Position,
         Department,
         Enterprise,
+        EnterpriseProcess,
+        EnterpriseVersion,
         TrainingCourse,
         LimitValue,
     )

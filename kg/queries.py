@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 from kg.models import Label, Rel
-from kg.schema import REL_PROPERTIES
+from kg.schema import rel_properties
 
 __all__ = ["Dialect", "Q"]
 
@@ -54,8 +54,8 @@ class Q:
 
     @staticmethod
     def upsert_edges(dialect: Dialect, rel: Rel, src: Label, dst: Label) -> str:
-        """``$rows``: list of ``{src, dst, score, reason, source}``."""
-        sets = ", ".join(f"e.{p} = {dialect.cast(f'r.{p}', kind)}" for p, kind in REL_PROPERTIES.items())
+        """``$rows``: list of ``{src, dst}`` with every property of :func:`kg.schema.rel_properties`."""
+        sets = ", ".join(f"e.{p} = {dialect.cast(f'r.{p}', kind)}" for p, kind in rel_properties(rel).items())
         return (
             # two MATCH clauses, not one comma pattern: LadybugDB plans the comma form as a join (~50x slower)
             f"UNWIND $rows AS r MATCH (a:{src} {{id: r.src}}) MATCH (b:{dst} {{id: r.dst}}) "
@@ -84,6 +84,16 @@ class Q:
     def delete_nodes(label: Label) -> str:
         """``$ids``."""
         return f"MATCH (n:{label}) WHERE n.id IN $ids DETACH DELETE n"
+
+    @staticmethod
+    def delete_children(parent: Label, rel: Rel, child: Label) -> str:
+        """``$id`` of the parent. Deletes the nodes it reaches through ``rel`` (and their relationships)."""
+        return f"MATCH (a:{parent} {{id: $id}})-[:{rel}]->(c:{child}) DETACH DELETE c"
+
+    @staticmethod
+    def delete_out_edges(label: Label, rel: Rel) -> str:
+        """``$ids``. Deletes the outgoing ``rel`` relationships of these nodes."""
+        return f"UNWIND $ids AS k MATCH (a:{label} {{id: k}})-[e:{rel}]->() DELETE e"
 
     @staticmethod
     def neighbours(dialect: Dialect, label: Label, rels: Sequence[Rel] | None, *, outgoing: bool) -> str:
@@ -166,4 +176,17 @@ class Q:
     INDICATORS_CITING_REGULATION = (
         f"MATCH (i:{Label.INDICATOR})-[:{Rel.CITES}]->(c:{Label.CLAUSE}) WHERE c.regulation = $regulation "
         "RETURN i AS indicator, c AS clause ORDER BY i.id, c.id"
+    )
+
+    ENTERPRISE_PROCESSES = (
+        f"MATCH (e:{Label.ENTERPRISE} {{id: $id}})-[:{Rel.HAS_PROCESS}]->(p:{Label.ENTERPRISE_PROCESS}) "
+        "RETURN p AS process ORDER BY p.step, p.id"
+    )
+    TEMPLATES_OF_ENTERPRISE_PROCESSES = (
+        f"UNWIND $ids AS k MATCH (p:{Label.ENTERPRISE_PROCESS} {{id: k}})-[i:{Rel.INSTANTIATES}]->(t:{Label.PROCESS}) "
+        "RETURN p.id AS process_id, t AS template, i AS link"
+    )
+    CANDIDATE_RISKS_OF_ENTERPRISE_PROCESSES = (
+        f"UNWIND $ids AS k MATCH (p:{Label.ENTERPRISE_PROCESS} {{id: k}})-[h:{Rel.HAS_RISK}]->(r:{Label.RISK}) "
+        "RETURN p.id AS process_id, r AS risk, h.score AS score, h.reason AS reason"
     )

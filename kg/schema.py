@@ -14,13 +14,14 @@ from pydantic import BaseModel
 
 from kg.models import NODE_TYPES, Label, Node, Rel
 
-__all__ = ["REL_ENDPOINTS", "REL_PROPERTIES", "node_columns", "rel_endpoints"]
+__all__ = ["REL_ENDPOINTS", "REL_EXTRA_PROPERTIES", "REL_PROPERTIES", "node_columns", "rel_endpoints", "rel_properties"]
 
 #: Allowed (source label, target label) pairs of each relationship type.
 REL_ENDPOINTS: dict[Rel, tuple[tuple[Label, Label], ...]] = {
     Rel.HAS_STAGE: ((Label.SECTOR, Label.STAGE),),
-    Rel.HAS_PROCESS: ((Label.STAGE, Label.PROCESS), (Label.ENTERPRISE, Label.PROCESS)),
-    Rel.HAS_RISK: ((Label.PROCESS, Label.RISK),),
+    Rel.HAS_PROCESS: ((Label.STAGE, Label.PROCESS), (Label.ENTERPRISE, Label.ENTERPRISE_PROCESS)),
+    # from an enterprise's process: its candidate risks while no template fits (score, evidence as reason)
+    Rel.HAS_RISK: ((Label.PROCESS, Label.RISK), (Label.ENTERPRISE_PROCESS, Label.RISK)),
     Rel.GOVERNED_BY: ((Label.RISK, Label.OBLIGATION),),
     Rel.DERIVED_FROM: ((Label.OBLIGATION, Label.CLAUSE),),
     Rel.PENALIZED_BY: ((Label.OBLIGATION, Label.CLAUSE),),
@@ -35,15 +36,21 @@ REL_ENDPOINTS: dict[Rel, tuple[tuple[Label, Label], ...]] = {
     Rel.REPLACED_BY: ((Label.REGULATION, Label.REGULATION),),
     Rel.SUCCEEDED_BY: ((Label.CLAUSE, Label.CLAUSE),),
     Rel.ADDRESSES: ((Label.TRAINING_COURSE, Label.RISK),),
-    Rel.INSTANTIATES: ((Label.PROCESS, Label.PROCESS),),
+    Rel.INSTANTIATES: ((Label.ENTERPRISE_PROCESS, Label.PROCESS),),
     Rel.HAS_DEPARTMENT: ((Label.ENTERPRISE, Label.DEPARTMENT),),
     Rel.HAS_POSITION: ((Label.DEPARTMENT, Label.POSITION),),
     Rel.MATCHES: ((Label.OBLIGATION, Label.OBLIGATION),),
     Rel.RELATES_TO: ((Label.OBLIGATION, Label.RISK), (Label.OBLIGATION, Label.PROCESS)),
+    Rel.HAS_VERSION: ((Label.ENTERPRISE, Label.ENTERPRISE_VERSION),),
 }
 
 #: Properties every relationship may carry: a score and the reason (provenance of the link).
 REL_PROPERTIES: dict[str, str] = {"score": "DOUBLE", "reason": "STRING", "source": "STRING"}
+
+#: Properties only some relationship types carry: an expert's confirmation of a process mapping.
+REL_EXTRA_PROPERTIES: dict[Rel, dict[str, str]] = {
+    Rel.INSTANTIATES: {"confirmed": "BOOLEAN", "confirmed_by": "STRING", "confirmed_at": "STRING"},
+}
 
 _SCALARS: dict[type, str] = {str: "STRING", int: "INT64", float: "DOUBLE", bool: "BOOLEAN"}
 
@@ -68,6 +75,11 @@ def node_columns(label: Label) -> dict[str, str]:
     """Column name -> LadybugDB type of a node label (``id`` first)."""
     model: type[Node] = NODE_TYPES[label]
     return {name: _column_type(info.annotation) for name, info in model.model_fields.items()}
+
+
+def rel_properties(rel: Rel) -> dict[str, str]:
+    """Property name -> LadybugDB type of a relationship type (the common ones first)."""
+    return REL_PROPERTIES | REL_EXTRA_PROPERTIES.get(rel, {})
 
 
 def rel_endpoints(rel: Rel) -> tuple[tuple[Label, Label], ...]:

@@ -17,9 +17,11 @@ from kg.models import Label, Node, Rel, from_properties, to_properties
 
 __all__ = [
     "ApplicableObligation",
+    "CandidateRisk",
     "ClausePath",
     "Coverage",
     "Edge",
+    "EnterpriseProcessLinks",
     "GraphBatch",
     "GraphCounts",
     "GraphStore",
@@ -35,17 +37,22 @@ Props = dict[str, Any]
 
 @dataclass(frozen=True)
 class Edge:
-    """A relationship to upsert: endpoints by id, with optional score, reason and source."""
+    """A relationship to upsert: endpoints by id, with optional score, reason and source.
+
+    ``extra`` holds the properties only some relationship types have (:data:`kg.schema.REL_EXTRA_PROPERTIES`).
+    """
 
     src: str
     dst: str
     score: float | None = None
     reason: str | None = None
     source: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def row(self) -> Props:
         """The row passed to the batched Cypher write."""
-        return {"src": self.src, "dst": self.dst, "score": self.score, "reason": self.reason, "source": self.source}
+        row = {"src": self.src, "dst": self.dst, "score": self.score, "reason": self.reason, "source": self.source}
+        return row | self.extra
 
 
 @dataclass
@@ -55,6 +62,8 @@ class GraphBatch:
     node_deletes: list[tuple[Label, list[str]]] = field(default_factory=list)
     node_upserts: list[tuple[Label, list[Props]]] = field(default_factory=list)
     edge_upserts: list[tuple[Rel, Label, Label, list[Edge]]] = field(default_factory=list)
+    child_deletes: list[tuple[Label, str, Rel, Label]] = field(default_factory=list)
+    edge_deletes: list[tuple[Label, Rel, list[str]]] = field(default_factory=list)
 
     def add_nodes(self, nodes: Iterable[Node]) -> GraphBatch:
         """Queue node upserts, grouped by label."""
@@ -76,9 +85,21 @@ class GraphBatch:
         self.node_deletes.append((label, list(ids)))
         return self
 
+    def delete_children(self, parent: Label, parent_id: str, rel: Rel, child: Label) -> GraphBatch:
+        """Queue deletion of the ``child`` nodes ``parent_id`` reaches through ``rel`` (before everything else)."""
+        self.child_deletes.append((parent, parent_id, rel, child))
+        return self
+
+    def delete_out_edges(self, label: Label, rel: Rel, ids: Iterable[str]) -> GraphBatch:
+        """Queue deletion of the outgoing ``rel`` relationships of nodes (before the upserts)."""
+        self.edge_deletes.append((label, rel, list(ids)))
+        return self
+
     def __len__(self) -> int:
         return (
-            sum(len(ids) for _, ids in self.node_deletes)
+            len(self.child_deletes)
+            + sum(len(ids) for *_, ids in self.edge_deletes)
+            + sum(len(ids) for _, ids in self.node_deletes)
             + sum(len(rows) for _, rows in self.node_upserts)
             + sum(len(rows) for *_, rows in self.edge_upserts)
         )
@@ -149,6 +170,23 @@ class IndicatorCitation(BaseModel):
     clause: Props
 
 
+class CandidateRisk(BaseModel):
+    """A risk proposed for an enterprise's process no template fits, with the link's score and evidence."""
+
+    risk: Props
+    score: float | None = None
+    reason: str | None = None
+
+
+class EnterpriseProcessLinks(BaseModel):
+    """An enterprise's process with the template it instantiates (and that link's properties) or its risks."""
+
+    process: Props
+    template: Props | None = None
+    link: Props = {}
+    risks: list[CandidateRisk] = []
+
+
 @runtime_checkable
 class GraphStore(Protocol):
     """What the layers above may ask of the graph. Every write is batched and idempotent."""
@@ -215,6 +253,9 @@ class GraphStore(Protocol):
 
     def indicators_citing_regulation(self, regulation_id: str) -> list[IndicatorCitation]:
         """Indicators citing clauses of a regulation (for law-change impact)."""
+
+    def enterprise_processes(self, enterprise_id: str) -> list[EnterpriseProcessLinks]:
+        """An enterprise's process map in flow order, each step with its template link or candidate risks."""
 
 
 N = TypeVar("N", bound=Node)

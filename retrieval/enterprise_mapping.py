@@ -9,13 +9,15 @@ versions of the documents converts into :class:`~retrieval.change.inputs.ChangeS
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ingestion.enterprise.findings import process_key
 from ingestion.enterprise.models import EnterpriseExtraction, ExtractedProcess, ExtractionDiff, Provenance
 from kg.corpus import KnowledgeBase
-from kg.errors import IngestionError
+from kg.errors import NotFoundError, UnsupportedDocumentError
 from retrieval.change.catalog import KnowledgeCatalog
 from retrieval.change.inputs import ChangeRequest, ChangeScenario, EnterpriseProfile, GapScenario, ProcessInput
 from retrieval.change.matching import ProcessMatcher, RiskScorer
@@ -25,9 +27,11 @@ __all__ = [
     "MATCH_THRESHOLD",
     "EnterpriseImport",
     "EnterpriseMapper",
+    "MappedProcessMatcher",
     "ProcessMapping",
     "catalog_from_knowledge_base",
     "change_scenarios",
+    "describe",
 ]
 
 #: A template is accepted when its matcher score reaches this (a name or alias hit alone scores 2).
@@ -36,7 +40,12 @@ MAX_CANDIDATE_RISKS = 5
 
 
 class ProcessMapping(BaseModel):
-    """One extracted process and the templates it matched (best first), or its candidate risks."""
+    """One extracted process and the templates it matched (best first), or its candidate risks.
+
+    ``score`` and ``evidence`` are those of the chosen template (none when an expert chose it). Once
+    stored, ``id`` names the process in the graph and the confirmation fields say who accepted or
+    corrected the mapping, and when.
+    """
 
     name: str
     stage: str = ""
@@ -47,14 +56,35 @@ class ProcessMapping(BaseModel):
     template_name: str = ""
     matches: list[ProcessMatch] = Field(default_factory=list)
     candidate_risks: list[RiskProposal] = Field(default_factory=list)
+    description: str = ""
+    score: float | None = None
+    evidence: list[str] = Field(default_factory=list)
+    id: str = ""
+    extracted_name: str = Field(default="", description="The name as read, before an expert renamed it")
+    decided_by: Literal["matcher", "expert"] = "matcher"
+    confirmed: bool = False
+    confirmed_by: str = ""
+    confirmed_at: str = ""
+
+    @property
+    def key(self) -> str:
+        """The step's identity across versions of the documents (its name as read, suffixes dropped)."""
+        return process_key(self.extracted_name or self.name)
 
 
 class EnterpriseImport(BaseModel):
-    """The profile for the gap and change steps, the process mapping and the raw extraction."""
+    """The profile for the gap and change steps, the process mapping and the raw extraction.
+
+    When stored, ``enterprise_id`` and ``version`` name it in the graph and ``diff`` is the change from
+    the previous version (None for the first).
+    """
 
     profile: EnterpriseProfile
     mappings: list[ProcessMapping]
     extraction: EnterpriseExtraction
+    enterprise_id: str = ""
+    version: int = 0
+    diff: ExtractionDiff | None = None
 
     def gap_scenario(self, indicators: list[dict[str, object]] | None = None) -> GapScenario:
         """A gap scenario of this enterprise with its current indicator set."""
@@ -112,20 +142,16 @@ class EnterpriseMapper:
         """Map every process and build the profile.
 
         Raises:
-            IngestionError: no document yielded anything (the message gives each document's reason).
+            UnsupportedDocumentError: no document yielded anything (the message gives each document's reason).
         """
         if extraction.is_empty:
-            raise IngestionError(f"nothing extracted from the documents: {extraction.reasons() or 'no documents'}")
+            reasons = extraction.reasons() or "no documents"
+            raise UnsupportedDocumentError(f"nothing extracted from the documents: {reasons}")
         mappings = [self.map_process(p) for p in extraction.processes]
-        profile = EnterpriseProfile(
+        profile = self.profile(
+            mappings,
             sector=sector,
-            enterprise=_description(extraction),
-            processes=[
-                ProcessInput(
-                    stage=m.stage or _stage(self.catalog, m.template_id), name=p.name, description=p.description
-                )
-                for p, m in zip(extraction.processes, mappings, strict=True)
-            ],
+            enterprise=describe(extraction),
             materials=[m.name for m in extraction.materials],
             equipment=[e.name for e in extraction.equipment],
             headcount=extraction.headcount,
@@ -133,24 +159,98 @@ class EnterpriseMapper:
         )
         return EnterpriseImport(profile=profile, mappings=mappings, extraction=extraction)
 
+    def profile(
+        self,
+        mappings: Sequence[ProcessMapping],
+        *,
+        sector: str,
+        enterprise: str,
+        materials: list[str],
+        equipment: list[str],
+        headcount: int | None,
+        permit_class: str,
+    ) -> EnterpriseProfile:
+        """The profile of mapped processes: a step without a stage of its own takes its template's."""
+        return EnterpriseProfile(
+            sector=sector,
+            enterprise=enterprise,
+            processes=[
+                ProcessInput(
+                    stage=m.stage or _stage(self.catalog, m.template_id), name=m.name, description=m.description
+                )
+                for m in mappings
+            ],
+            materials=materials,
+            equipment=equipment,
+            headcount=headcount,
+            permit_class=permit_class,
+        )
+
     def map_process(self, process: ExtractedProcess) -> ProcessMapping:
         """The templates of one process, or, when none reaches the threshold, its candidate risks."""
         matches = self.matcher.run(process.name, process.description)
-        base = {"name": process.name, "stage": process.stage, "order": process.order, "source": process.source}
+        mapping = ProcessMapping(
+            name=process.name,
+            extracted_name=process.name,
+            stage=process.stage,
+            description=process.description,
+            order=process.order,
+            source=process.source,
+            status="new",
+            matches=matches,
+        )
         if matches and matches[0].score >= self.threshold:
-            best = matches[0]
-            return ProcessMapping(
-                **base, status="matched", template_id=best.template_id, template_name=best.name, matches=matches
-            )
-        risks = self.risks.run(f"{process.name}：{process.description}", [])[:MAX_CANDIDATE_RISKS]
-        return ProcessMapping(**base, status="new", matches=matches, candidate_risks=risks)
+            return self.with_template(mapping, matches[0].template_id, decided_by="matcher")
+        return self.as_new(mapping)
+
+    def with_template(
+        self, mapping: ProcessMapping, template_id: str, *, decided_by: Literal["matcher", "expert"] = "expert"
+    ) -> ProcessMapping:
+        """The mapping set to a template (the matcher's score and evidence kept when it proposed it too).
+
+        Raises:
+            NotFoundError: the knowledge base has no such template.
+        """
+        template = self.catalog.processes.get(template_id)
+        if template is None:
+            raise NotFoundError(f"no process template {template_id!r}")
+        match = next((m for m in mapping.matches if m.template_id == template_id), None)
+        return mapping.model_copy(
+            update={
+                "status": "matched",
+                "template_id": template_id,
+                "template_name": str(template["name"]),
+                "score": match.score if match else None,
+                "evidence": list(match.evidence) if match else [],
+                "candidate_risks": [],
+                "decided_by": decided_by,
+            }
+        )
+
+    def as_new(
+        self, mapping: ProcessMapping, *, decided_by: Literal["matcher", "expert"] = "matcher"
+    ) -> ProcessMapping:
+        """The mapping as a new process without template, with candidate risks from its text."""
+        risks = self.risks.run(f"{mapping.name}：{mapping.description}", [])[:MAX_CANDIDATE_RISKS]
+        return mapping.model_copy(
+            update={
+                "status": "new",
+                "template_id": None,
+                "template_name": "",
+                "score": None,
+                "evidence": [],
+                "candidate_risks": risks,
+                "decided_by": decided_by,
+            }
+        )
 
 
 def _stage(catalog: KnowledgeCatalog, template_id: str | None) -> str:
     return str(catalog.processes.get(template_id or "", {}).get("stage", ""))
 
 
-def _description(extraction: EnterpriseExtraction) -> str:
+def describe(extraction: EnterpriseExtraction) -> str:
+    """The free-text description of an enterprise: name, headcount, hazards, special equipment, pollutants."""
     parts = [extraction.name]
     if extraction.headcount:
         parts.append(f"员工约{extraction.headcount}人")
@@ -166,6 +266,41 @@ def _description(extraction: EnterpriseExtraction) -> str:
     if extraction.outlets:
         parts.append("排放口：" + "、".join(extraction.outlets))
     return "；".join(p for p in parts if p)
+
+
+class MappedProcessMatcher(ProcessMatcher):
+    """A matcher that answers an enterprise's own steps with their stored (and confirmed) mapping.
+
+    The gap and change steps recognise templates in process text; given this matcher, a step an expert
+    mapped to another template gets that template, and a step marked new gets none, whatever its
+    wording. Text that names no step of the map goes to the plain matcher.
+
+    Args:
+        catalog: the knowledge base.
+        mappings: the enterprise's process map.
+        fallback: the matcher for other text (by default one without embedder).
+    """
+
+    def __init__(
+        self, catalog: KnowledgeCatalog, mappings: Sequence[ProcessMapping], *, fallback: ProcessMatcher | None = None
+    ) -> None:
+        super().__init__(catalog)
+        self.fallback = fallback or ProcessMatcher(catalog)
+        self.mappings: dict[str, ProcessMapping] = {}
+        for m in mappings:
+            self.mappings.setdefault(process_key(m.name), m)
+            self.mappings.setdefault(m.key, m)
+
+    def run(self, name: str, text: str, *, top: int = 3) -> list[ProcessMatch]:
+        """The mapped template of a known step (none for a new one), else the plain matcher's answer."""
+        m = self.mappings.get(process_key(name))
+        if m is None:
+            return self.fallback.run(name, text, top=top)
+        if m.template_id is None:
+            return []
+        who = "专家指定" if m.decided_by == "expert" else "自动匹配"
+        evidence = [f"企业工序映射（{who}，{'已确认' if m.confirmed else '待确认'}）", *m.evidence]
+        return [ProcessMatch(template_id=m.template_id, name=m.template_name, score=m.score or 10.0, evidence=evidence)]
 
 
 def change_scenarios(before: EnterpriseImport, diff: ExtractionDiff) -> list[ChangeScenario]:

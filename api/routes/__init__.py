@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.routes import (
     audit,
     auth,
+    enterprises,
     exports,
     gaps,
     indicators,
@@ -36,4 +37,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     scores.router,
     exports.router,
     audit.router,
+    enterprises.router,
 )

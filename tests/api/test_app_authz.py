@@ -15,6 +15,7 @@ from api.review_queue import RunInput
 from retrieval.change.models import IndicatorProposal, Verdict
 from scoring.service import ScoringService
 from tests.api import test_app_support as support
+from tests.api.test_app_enterprises import seed_enterprises, upload
 from tests.api.test_app_support import Env, batch, record
 
 # the shared fixtures, registered in this module
@@ -94,6 +95,11 @@ REQUESTS: dict[str, Callable[[], Call]] = {
     ),
     "gaps.rules": lambda: ("GET", "/enterprises/E1/rules", {}),
     "impact.get": lambda: ("GET", "/impact/大气污染防治法", {}),
+    "enterprises.import": lambda: ("POST", "/enterprises/import", upload()),
+    "enterprises.get": lambda: ("GET", "/enterprises/E1", {}),
+    "enterprises.profile": lambda: ("GET", "/enterprises/E1/profile", {}),
+    "enterprises.confirm": lambda: ("POST", "/enterprises/E1/confirm", {"json": {"accept_all": True}}),
+    "enterprises.diff": lambda: ("POST", "/enterprises/E1/diff", upload()),
 }
 
 
@@ -118,6 +124,7 @@ def env(shared_env: Env) -> Env:
         )
         assert r.status_code == 200 and r.json()["accepted"] == 3
         ScoringService(shared_env.engine).score("2026-10", enterprise_id=ent)
+    seed_enterprises(shared_env)
     return shared_env
 
 
@@ -161,6 +168,10 @@ OTHER_ENTERPRISE: dict[str, Callable[[], Call]] = {
     "proposals.decisions": lambda: ("GET", f"/proposals/{PROPOSAL['E2']}/decisions", {}),
     "proposals.decide": lambda: ("POST", f"/proposals/{PROPOSAL['E2']}/decision", {"json": {"decision": "approve"}}),
     "gaps.rules": lambda: ("GET", "/enterprises/E2/rules", {}),
+    "enterprises.get": lambda: ("GET", "/enterprises/E2", {}),
+    "enterprises.profile": lambda: ("GET", "/enterprises/E2/profile", {}),
+    "enterprises.confirm": lambda: ("POST", "/enterprises/E2/confirm", {"json": {"accept_all": True}}),
+    "enterprises.diff": lambda: ("POST", "/enterprises/E2/diff", upload()),
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from api.cli_enterprise import enterprise_import
+from api.cli_enterprise import enterprise_confirm, enterprise_import, enterprise_show
 from api.settings import Settings
 from evals.enterprise_extraction import FIXTURES, materialize
 from ingestion.enterprise import EnterpriseDocumentImporter, EnterpriseExtraction, ProcessMapDiffer
@@ -108,19 +108,22 @@ def test_an_imported_profile_runs_through_gaps_and_change_proposals(graph: Env, 
 def _cli() -> typer.Typer:
     app = typer.Typer()
     app.command("import")(enterprise_import)
-    app.command("noop")(lambda: None)  # two commands keep "import" as a subcommand, as the lead registers it
+    app.command("show")(enterprise_show)
+    app.command("confirm")(enterprise_confirm)
     return app
 
 
 def test_the_cli_prints_a_summary_and_json(tmp_path: Path) -> None:
     files = [str(p) for p in materialize(FIXTURES / "electronics", tmp_path)]
     runner = CliRunner()
-    result = runner.invoke(_cli(), ["import", *files, "--name", "某电子", "--json"], obj=Settings.load())
+    args = ["import", *files, "--no-store"]
+    result = runner.invoke(_cli(), [*args, "--name", "某电子", "--json"], obj=Settings.load())
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout.strip().splitlines()[-1])
     assert data["profile"]["permit_class"] == "简化管理" and data["extraction"]["name"] == "某电子"
     assert len(data["mappings"]) == 11 and data["mappings"][3]["template_id"] == "p_smt_reflow"
-    text = runner.invoke(_cli(), ["import", *files], obj=Settings.load())
+    assert data["enterprise_id"] == ""  # nothing stored
+    text = runner.invoke(_cli(), args, obj=Settings.load())
     assert text.exit_code == 0
     assert "回流焊 → SMT贴片与回流焊" in text.stdout and "特种设备：叉车" in text.stdout
     assert "排污许可证副本.md: extracted" in text.stderr
@@ -129,6 +132,25 @@ def test_the_cli_prints_a_summary_and_json(tmp_path: Path) -> None:
 def test_the_cli_fails_when_nothing_is_extracted(tmp_path: Path) -> None:
     note = tmp_path / "纪要.md"
     note.write_text("# 纪要\n讨论团建。\n", encoding="utf-8")
-    result = CliRunner().invoke(_cli(), ["import", str(note)], obj=Settings.load())
+    result = CliRunner().invoke(_cli(), ["import", str(note), "--no-store"], obj=Settings.load())
     assert result.exit_code != 0 and isinstance(result.exception, IngestionError)
     assert "纪要.md: no processes" in str(result.exception)
+
+
+def test_the_cli_stores_shows_and_confirms(graph: Env, tmp_path: Path) -> None:
+    graph.store.close()  # the CLI opens the graph file itself
+    settings = Settings.model_validate({"data_dir": tmp_path / "data", "graph_uri": str(graph.store.path)})
+    doc = tmp_path / "工艺流程说明.md"
+    doc.write_text(V2, encoding="utf-8")
+    runner = CliRunner()
+    stored = runner.invoke(_cli(), ["import", str(doc), "--id", "E9", "--actor", "王工"], obj=settings)
+    assert stored.exit_code == 0, stored.output
+    assert "已存入图谱：企业 E9，版本 1" in stored.stdout and "喷漆线 → 溶剂型喷漆 (p_paint" in stored.stdout
+    fix = runner.invoke(_cli(), ["confirm", "E9", "--new", "E9/喷漆线", "--actor", "李专家", "--json"], obj=settings)
+    assert fix.exit_code == 0, fix.output
+    after = json.loads(fix.stdout.strip().splitlines()[-1])["after"]
+    assert [(m["name"], m["template_id"], m["confirmed_by"]) for m in after] == [("喷漆线", None, "李专家")]
+    shown = runner.invoke(_cli(), ["show", "E9"], obj=settings)
+    assert "版本 1，待确认 1" in shown.stdout and "✓李专家" in shown.stdout
+    bad = runner.invoke(_cli(), ["confirm", "E9", "--template", "E9/机加工"], obj=settings)
+    assert bad.exit_code != 0 and "STEP_ID=TEMPLATE_ID" in bad.output
