@@ -257,8 +257,13 @@ def get_record(
     user: CurrentUser,
     records: RecordReaderDep,
     cipher: CipherDep,
+    scope: RecordScopeDep,
 ) -> RecordOut:
-    """One stored record of the caller's enterprise, note and evidence decrypted."""
+    """One stored record of the caller's enterprise (and department, if scoped to one), note and evidence
+    decrypted."""
     row = records.get(record_id)
     user.check_enterprise(row.enterprise_id)
+    if user.department_id is not None:
+        found = scope.of_unit(row.level, row.unit_id)
+        user.check_unit(*(found or (row.enterprise_id, None)))
     return _out(row, cipher)

@@ -189,6 +189,11 @@ def test_department_scoped_inspector_is_limited_to_its_department(env: Env) -> N
     other = client.post("/records", json=record(5001, unit="P1"), headers=env.auth("inspector-d2"))
     assert own.status_code == 201 and own.json()["status"] == "accepted"
     assert other.status_code == 403 and "department 'D2'" in other.json()["detail"]
+    own_id = own.json()["record_id"]
+    assert client.get(f"/records/{own_id}", headers=env.auth("inspector-d2")).status_code == 200
+    # record 1 was seeded for unit P1 of department D1
+    foreign = client.get("/records/1", headers=env.auth("inspector-d2"))
+    assert foreign.status_code == 403 and "department 'D2'" in foreign.json()["detail"]
 
 
 @pytest.mark.parametrize("route", ["users.list", "audit.list", "records.list"])

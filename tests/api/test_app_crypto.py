@@ -6,7 +6,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.crypto import CryptoError, FieldCipher, Sm4BlockCipher, hmac_sm3, sm3_hex
+from api.crypto import (
+    OPENSSL_SM3,
+    CryptoError,
+    FieldCipher,
+    Sm4BlockCipher,
+    gmssl_sm3_hex,
+    hmac_sm3,
+    rfc2104_hmac_sm3,
+    sm3_hex,
+)
 from api.store import UserRow
 from scoring.db import InspectionRecord
 from tests.api import test_app_support as support
@@ -23,6 +32,16 @@ KEY = bytes.fromhex("0123456789abcdeffedcba9876543210")
 def test_sm3_vectors_of_gbt_32905() -> None:
     assert sm3_hex(b"abc") == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
     assert sm3_hex(b"abcd" * 16) == "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
+
+
+def test_openssl_and_gmssl_agree_on_sm3_and_hmac_sm3() -> None:
+    for data in (b"", b"abc", b"abcd" * 16, "安全生产法第二十八条".encode() * 40):
+        assert gmssl_sm3_hex(data) == sm3_hex(data)
+        for key in (b"k", b"x" * 64, b"y" * 100):
+            assert rfc2104_hmac_sm3(key, data) == hmac_sm3(key, data)
+    assert gmssl_sm3_hex(b"abc") == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    if not OPENSSL_SM3:
+        pytest.skip("the linked OpenSSL has no SM3: only the gmssl path was checked")
 
 
 def test_sm4_vector_of_gbt_32907() -> None:
