@@ -93,21 +93,30 @@ def audit_verify(
 
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 1,
+    host: Annotated[str, typer.Option("--host", help="Address to bind (API and UI).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port of the API.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes of the API.")] = 1,
+    ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Also start the expert UI (Streamlit).")] = True,
+    ui_port: Annotated[int, typer.Option("--ui-port", help="Port of the expert UI.")] = 8501,
 ) -> None:
-    """Serve the HTTP API with uvicorn (OpenAPI at /docs)."""
+    """Serve the HTTP API with uvicorn (OpenAPI at /docs) and the expert UI with Streamlit; stopping the API
+    stops the UI."""
     import uvicorn
 
     from api.app import create_app
+    from ui.launch import api_url_for, start_ui, stop_ui
 
     settings = _settings(ctx)
-    if workers > 1:
-        # each worker builds its own app from the environment; the state they share is in the databases
-        uvicorn.run("api.cli_api:app_from_environment", host=host, port=port, workers=workers, factory=True)
-        return
-    uvicorn.run(create_app(settings), host=host, port=port)
+    ui_process = start_ui(api_url=api_url_for(host, port), host=host, port=ui_port) if ui else None
+    try:
+        if workers > 1:
+            # each worker builds its own app from the environment; the state they share is in the databases
+            uvicorn.run("api.cli_api:app_from_environment", host=host, port=port, workers=workers, factory=True)
+        else:
+            uvicorn.run(create_app(settings), host=host, port=port)
+    finally:
+        if ui_process is not None:
+            stop_ui(ui_process)
 
 
 def app_from_environment() -> object:

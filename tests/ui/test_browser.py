@@ -1,0 +1,232 @@
+"""The expert UI in a real headless Chromium: ``hsekg serve`` over the demo enterprise, log in, approve a
+proposal (checked through the API), and a screenshot of every page under ``artifacts/screenshots/``."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.settings import REPO_ROOT
+from scoring.db import CHINA_TZ
+from tests.ui.conftest import copy_demo
+from tests.ui.demo_env import PASSWORD, seed_through_api, token, username
+from tests.ui.served import ServedApp
+from ui.views.dashboard import period_choices
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
+WAIT = 60
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, demo_template: Path, shared_dir: Path) -> Iterator[ServedApp]:
+    """``hsekg serve`` over a copy of the demo data, seeded through the API (the dashboard's default
+    period scored too, so that it opens on grades)."""
+    tmp = tmp_path_factory.mktemp("browser")
+    settings = copy_demo(demo_template, tmp / "data", shared_dir)
+    with ServedApp(settings, log=tmp / "serve.log") as app:
+        seed_through_api(app.api_url)
+        default = period_choices(datetime.now(CHINA_TZ))[1].id
+        manager = {"Authorization": f"Bearer {token(app.api_url, 'manager')}"}
+        httpx.post(f"{app.api_url}/scores/{default}/run", headers=manager, timeout=120).raise_for_status()
+        yield app
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    """Headless Chromium driven by chromedriver (Debian packages chromium and chromium-driver)."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1600", "--lang=zh-CN"):
+        options.add_argument(arg)
+    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    browser.set_page_load_timeout(WAIT)
+    yield browser
+    browser.quit()
+
+
+class Ui:
+    """The few gestures the test needs, each waiting explicitly for Streamlit to finish rendering."""
+
+    def __init__(self, driver: Any) -> None:
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        self.driver = driver
+        self.wait = WebDriverWait(driver, WAIT)
+
+    def visible(self, css: str) -> Any:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+
+        return self.wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+    def text(self, css: str, text: str) -> None:
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+
+        self.wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+
+    def value(self, key: str, text: str) -> None:
+        """Wait until the input of the widget with this key shows ``text`` (a selectbox shows its choice so)."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+
+        self.wait.until(ec.text_to_be_present_in_element_value((By.CSS_SELECTOR, f".st-key-{key} input"), text))
+
+    def scroll_to(self, css: str) -> None:
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'start'});", self.visible(css))
+
+    def idle(self) -> None:
+        """Wait until the app is not running a script (the status widget gone)."""
+        from selenium.webdriver.common.by import By
+
+        self.wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="stStatusWidget"]'))
+
+    def title(self, text: str) -> None:
+        self.text("h1", text)
+        self.idle()
+
+    def click(self, key: str) -> None:
+        """Click the button of the widget with this key (Streamlit tags its container ``st-key-<key>``)."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as ec
+
+        self.wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, f".st-key-{key} button"))).click()
+
+    def type(self, key: str, text: str, *, enter: bool = False) -> None:
+        from selenium.webdriver.common.keys import Keys
+
+        field = self.visible(f".st-key-{key} input, .st-key-{key} textarea")
+        field.send_keys(text + (Keys.ENTER if enter else ""))
+
+    def choose(self, key: str, text: str) -> None:
+        """Pick the option of a selectbox by typing part of its label."""
+        from selenium.webdriver.common.keys import Keys
+
+        field = self.visible(f".st-key-{key} input")
+        field.click()
+        field.send_keys(text)
+        field.send_keys(Keys.ENTER)
+        self.idle()
+
+    def page(self, title: str) -> None:
+        """Open a page from the sidebar navigation."""
+        from selenium.webdriver.common.by import By
+
+        links = self.driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a')
+        next(a for a in links if title in a.text).click()
+        self.title(title)
+
+    def shot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.driver.save_screenshot(str(path))
+        return path
+
+
+def _metric(driver: Any, label: str) -> str:
+    from selenium.webdriver.common.by import By
+
+    for metric in driver.find_elements(By.CSS_SELECTOR, '[data-testid="stMetric"]'):
+        lines = metric.text.splitlines()
+        if lines and lines[0] == label:
+            return lines[-1]
+    return ""
+
+
+def test_an_expert_logs_in_approves_a_proposal_and_visits_every_page(served: ServedApp, driver: Any) -> None:
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    ui = Ui(driver)
+    try:
+        _journey(served, driver, ui)
+    except BaseException:
+        ui.shot("failure")
+        raise
+    assert "Traceback" not in served.log()
+
+
+def _journey(served: ServedApp, driver: Any, ui: Ui) -> None:
+    driver.get(served.ui_url)
+    ui.title("安全环保履职专家系统")
+    ui.type("login_username", username("expert"))
+    ui.type("login_password", PASSWORD)
+    ui.shot("0-login")
+    ui.click("login_submit")
+    ui.title("审核队列")
+
+    expert = {"Authorization": f"Bearer {token(served.api_url, 'expert')}"}
+    queue = httpx.get(f"{served.api_url}/proposals", headers=expert, timeout=30).json()["items"]
+    first = queue[0]  # the detail panel opens on the first proposal of the list
+    assert first["status"] == "validated"
+    ui.value("review_selected", first["indicator"]["name"])
+    ui.type(f"comment-{first['id']}", "依据充分，同意（浏览器测试）")
+    ui.click(f"approve-{first['id']}")
+    ui.text('[data-testid="stAlertContentSuccess"]', "已批准")
+    ui.idle()
+    ui.scroll_to('[data-testid="stAlertContentSuccess"]')
+    ui.shot("1-review-queue")
+    ui.scroll_to('[data-testid="stHeadingWithActionElements"] h3')
+    ui.shot("1-review-detail")
+    stored = httpx.get(f"{served.api_url}/proposals/{first['id']}", headers=expert, timeout=30).json()
+    assert (stored["status"], stored["decided_by"]) == ("approved", "demo-expert")
+
+    ui.page("规则缺口")
+    ui.click("gaps_run_stored")
+    ui.text('[data-testid="stMetric"]', "已覆盖义务")
+    ui.idle()
+    ui.shot("2-gaps")
+
+    ui.page("法规问答")
+    ui.type("qa_input", "动火作业前需要办理什么手续？", enter=True)
+    ui.text('[data-testid="stExpander"]', "第")
+    ui.idle()
+    ui.shot("3-qa")
+
+    ui.page("考核看板")
+    ui.visible('[data-testid="stVegaLiteChart"]')
+    ui.idle()
+    ui.shot("4-dashboard")
+
+    ui.page("知识图谱")
+    processes = httpx.get(f"{served.api_url}/processes", params={"limit": 200}, headers=expert, timeout=30).json()
+    weld = next(p for p in processes["items"] if p["properties"]["name"] == "焊接")
+    ui.choose("graph_process", f"焊接（{weld['properties']['stage']}）")
+    ui.text('[data-testid="stGraphVizChart"] svg', "焊接")
+    graph = httpx.get(f"{served.api_url}/processes/{weld['id']}/graph", headers=expert, timeout=30).json()
+    risk = next(n["name"] for n in graph["nodes"] if n["label"] == "Risk")
+    ui.choose(f"graph_risk_{weld['id']}", risk)
+    ui.text('[data-testid="stMetric"]', "风险")
+    ui.wait.until(lambda d: _metric(d, "风险") == "1")
+    ui.idle()
+    ui.shot("5-graph")
+
+    ui.page("法规变更")
+    ui.choose("impact_regulation", "国家危险废物名录（已废止")
+    ui.text('[data-testid="stMain"]', "危险废物识别鉴别覆盖率")
+    ui.idle()
+    ui.shot("6-impact")
+
+    assert sorted(p.name for p in SCREENSHOTS.glob("*.png")) == [
+        "0-login.png",
+        "1-review-detail.png",
+        "1-review-queue.png",
+        "2-gaps.png",
+        "3-qa.png",
+        "4-dashboard.png",
+        "5-graph.png",
+        "6-impact.png",
+    ]

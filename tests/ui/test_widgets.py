@@ -1,0 +1,160 @@
+"""The UI's pure helpers: DOT of a process graph, chart data, edits and citations, labels, periods."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from api.review_schemas import GraphEdgeOut, GraphNodeOut, ProcessGraphOut
+from retrieval.change.models import IndicatorProposal, Verdict
+from scoring.db import CHINA_TZ
+from scoring.periods import Period
+from scoring.reports import PeriodReport, Trend, UnitReport
+from scoring.schemas import UnitResult
+from ui import charts
+from ui.graph_dot import focus, process_dot, wrap
+from ui.proposal_edit import cites_text, edit_changes, parse_cites
+from ui.views.dashboard import period_choices
+from ui.widgets import quote_block, target_text, unique_labels, verdict_rows
+
+
+def _graph() -> ProcessGraphOut:
+    return ProcessGraphOut(
+        process="p",
+        nodes=[
+            GraphNodeOut(id="p", label="Process", name="焊接"),
+            GraphNodeOut(id="r", label="Risk", name='焊烟 "职业病"'),
+            GraphNodeOut(id="o", label="Obligation", name="用人单位应当配置焊烟净化设施并保证正常运行"),
+            GraphNodeOut(id="c", label="Clause", name="《职业病防治法》第22条"),
+            GraphNodeOut(id="i", label="Indicator", name="焊烟净化设备运行率"),
+        ],
+        edges=[
+            GraphEdgeOut(source="p", target="r", type="HAS_RISK"),
+            GraphEdgeOut(source="r", target="o", type="GOVERNED_BY"),
+            GraphEdgeOut(source="o", target="c", type="DERIVED_FROM"),
+            GraphEdgeOut(source="i", target="o", type="MEASURES"),
+        ],
+    )
+
+
+def test_the_dot_draws_every_rank_left_to_right_and_escapes_labels() -> None:
+    dot = process_dot(_graph())
+    assert dot.startswith("digraph process {") and dot.endswith("}")
+    assert '"p" -> "r" [label="存在"];' in dot
+    assert '"o" -> "i" [label="考核", dir=back];' in dot  # drawn after what it measures
+    assert 'label="焊烟 \\"职业病\\""' in dot
+    assert "用人单位应当配置焊烟净化设施\\n并保证正常运行" in dot
+
+
+def test_hidden_labels_take_their_edges_along() -> None:
+    dot = process_dot(_graph(), hide={"Clause", "Indicator"})
+    assert '"c"' not in dot and '"i"' not in dot
+    assert '"r" -> "o"' in dot
+
+
+def test_focus_keeps_one_risk_and_what_hangs_on_it() -> None:
+    graph = _graph()
+    graph.nodes.append(GraphNodeOut(id="r2", label="Risk", name="触电"))
+    graph.nodes.append(GraphNodeOut(id="i2", label="Indicator", name="漏电保护器完好率"))
+    graph.edges.append(GraphEdgeOut(source="p", target="r2", type="HAS_RISK"))
+    graph.edges.append(GraphEdgeOut(source="i2", target="r2", type="MEASURES"))
+    focused = focus(graph, "r")
+    assert [n.id for n in focused.nodes] == ["p", "r", "o", "c", "i"]
+    assert [(e.source, e.target) for e in focused.edges] == [("p", "r"), ("r", "o"), ("o", "c"), ("i", "o")]
+    assert [n.id for n in focus(graph, "r2").nodes] == ["p", "r2", "i2"]
+
+
+def test_wrap_breaks_cjk_text() -> None:
+    assert wrap("一二三四五六七八九十", 4) == "一二三四\n五六七八\n九十"
+    assert wrap("  ") == " "
+
+
+def _unit(unit_id: str, score: float | None, grade: str | None, period: str = "2026-10") -> UnitReport:
+    result = UnitResult(
+        period=period,
+        level="部门",
+        unit_id=unit_id,
+        name=f"部门{unit_id}",
+        parent_id="demo",
+        score=score,
+        grade=grade,  # type: ignore[arg-type]
+        veto_failed=False,
+        n_failing=0,
+        n_unmeasured=0,
+    )
+    trend = Trend(previous_period="2026-09", previous_score=None, previous_grade=None, delta=None, direction="无对比")
+    return UnitReport(unit=result, indicators=[], failing=[], unmeasured=[], trend=trend)
+
+
+def test_grade_counts_include_every_grade() -> None:
+    units = [_unit("a", 95, "优秀"), _unit("b", 70, "待改进"), _unit("c", None, None)]
+    assert charts.grade_counts(units) == {"优秀": 1, "合格": 0, "待改进": 1, "未评": 1}
+
+
+def test_a_trend_of_many_units_is_their_average() -> None:
+    reports = [
+        PeriodReport(period=p, kind="月度", units=[_unit(str(k), 80 + k, "合格", p) for k in range(n)])
+        for p, n in (("2026-09", 2), ("2026-10", 10))
+    ]
+    assert charts.trend_points(reports[:1]) == [
+        {"期间": "2026-09", "单位": "部门0", "得分": 80},
+        {"期间": "2026-09", "单位": "部门1", "得分": 81},
+    ]
+    assert charts.trend_points(reports) == [
+        {"期间": "2026-09", "单位": "平均", "得分": 80.5},
+        {"期间": "2026-10", "单位": "平均", "得分": 84.5},
+    ]
+
+
+def _indicator(**changes: object) -> IndicatorProposal:
+    data: dict[str, object] = {
+        "name": "焊烟净化设备运行率",
+        "level": "部门",
+        "target": 100.0,
+        "comparator": ">=",
+        "unit": "%",
+        "owner": "设备部",
+        "cites": [{"law": "职业病防治法", "article": 22}],
+    }
+    return IndicatorProposal.model_validate({**data, **changes})
+
+
+def test_citations_are_read_as_experts_write_them() -> None:
+    assert parse_cites("《安全生产法》第41条；消防法第 16 条\n《职业病防治法》第22条") == [
+        {"law": "安全生产法", "article": 41},
+        {"law": "消防法", "article": 16},
+        {"law": "职业病防治法", "article": 22},
+    ]
+    assert parse_cites("安全生产法四十一条") is None
+    assert parse_cites("") == []
+    assert cites_text([{"law": "消防法", "article": 16}]) == "《消防法》第16条"
+
+
+def test_an_edit_sends_only_what_changed() -> None:
+    ind = _indicator()
+    values = {
+        "name": "焊烟净化设备运行率",
+        "target": 95.0,
+        "owner": "",
+        "cites": [{"law": "职业病防治法", "article": 22}],
+    }
+    assert edit_changes(ind, values) == {"target": 95.0}
+    assert edit_changes(ind, {"cites": []}) == {}
+
+
+def test_targets_and_verdicts_read_as_experts_write_them() -> None:
+    assert target_text(_indicator()) == "≥100%"
+    assert target_text(_indicator(target=None, target_text="及时整改")) == "及时整改"
+    rows = verdict_rows([Verdict(rule="citation", ok=False, reason="已废止", suggestion="改引现行条文")])
+    assert rows == [{"校验规则": "引用条款存在且现行", "结论": "未通过", "说明": "已废止", "修改建议": "改引现行条文"}]
+
+
+def test_quotes_and_labels() -> None:
+    assert quote_block("第一款\n\n第二款") == "> 第一款\n>\n> 第二款"
+    assert quote_block("") == "> （无原文）"
+    assert unique_labels({"a": "焊接", "b": "焊接", "c": "喷涂"}) == {"a": "焊接〔a〕", "b": "焊接〔b〕", "c": "喷涂"}
+
+
+def test_the_default_period_is_the_month_before() -> None:
+    years, default = period_choices(datetime(2027, 1, 5, tzinfo=CHINA_TZ))
+    assert years[:2] == [2027, 2026] and len(years) == 6
+    assert default == Period(2026, 12)
