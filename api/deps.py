@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Query, Request
@@ -249,7 +249,12 @@ class Services:
     @property
     def tokens(self) -> TokenIssuer:
         """The JWT issuer."""
-        return self._get("tokens", lambda: TokenIssuer(self.settings.secret_key.get_secret_value(), clock=self.clock))
+
+        def build() -> TokenIssuer:
+            ttl = timedelta(minutes=self.settings.token_minutes)
+            return TokenIssuer(self.settings.secret_key.get_secret_value(), ttl=ttl, clock=self.clock)
+
+        return self._get("tokens", build)
 
     @property
     def authenticator(self) -> Authenticator:

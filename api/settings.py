@@ -48,6 +48,7 @@ class Settings(BaseSettings):
         default=SecretStr(""), description="32 hex characters; encrypts personal data and evidence at rest (SM4)"
     )
     max_upload_mb: int = 50
+    token_minutes: int = Field(default=15, ge=1, le=1440, description="Lifetime of an access token (the UI's session)")
 
     @field_validator("neo4j_database", mode="before")
     @classmethod

@@ -100,7 +100,7 @@ def stored_rules(enterprise_id: str, user: CurrentUser, services: ServicesDep) -
     return enterprise_rules(services.engine, services.kb, enterprise_id)
 
 
-@router.get("/impact/{regulation_id}", name="impact.get", response_model=ImpactReport)
+@router.get("/impact/{regulation_id:path}", name="impact.get", response_model=ImpactReport)
 def impact(regulation_id: str, user: CurrentUser, change: ChangeDep) -> ImpactReport:
     """For a replaced regulation: the indicators citing it, the successor articles (with mapping scores) and
     the re-citation proposal for each."""

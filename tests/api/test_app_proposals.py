@@ -339,3 +339,28 @@ def test_the_demo_seed_fills_records_users_and_the_queue_once(env: Env) -> None:
     assert {p["enterprise"] for p in page["items"]} == {"demo"}
     again = seed_demo(env.services)
     assert (again.records_created, again.users_created, again.proposals_created) == (False, [], 0)
+
+
+def test_ids_with_a_slash_and_the_status_filter(env: Env, small_graph: LadybugGraphStore) -> None:
+    from kg.models import Clause, Label, Regulation, Rel
+    from kg.store import Edge
+
+    reg = Regulation(id="GB/T 99999-2026", title="示例标准", kind="国家标准", status="现行")
+    clause = Clause(id="GB/T 99999-2026#5", regulation="GB/T 99999-2026", article=5, text="安全生产标准化")
+    small_graph.upsert_nodes([reg, clause])
+    small_graph.upsert_edges(Rel.PART_OF, Label.CLAUSE, Label.REGULATION, [Edge(clause.id, reg.id)])
+    client, auth = env.client(), env.auth("viewer")
+    assert client.get("/regulations/GB/T 99999-2026", headers=auth).json()["properties"]["title"] == "示例标准"
+    clauses = client.get("/regulations/GB/T 99999-2026/clauses", headers=auth).json()
+    assert [c["node"]["id"] for c in clauses] == ["GB/T 99999-2026#5"]
+    assert client.get("/clauses/GB/T 99999-2026%235/text", headers=auth).json()["text"] == "安全生产标准化"
+    assert client.get("/impact/GB/T 99999-2026", headers=auth).json()["status"] == "现行"
+    repealed = client.get("/regulations", params={"status": "已废止"}, headers=auth).json()
+    assert [r["id"] for r in repealed["items"]] == ["示例污染防治法"] and repealed["total"] == 1
+    assert client.get("/regulations", params={"status": "x"}, headers=auth).status_code == 422
+
+
+def test_token_lifetime_comes_from_settings(tmp_path: Path, kb: KnowledgeBase, small_graph: LadybugGraphStore) -> None:
+    env = build_env(tmp_path, kb, small_graph, token_minutes=480)
+    r = env.client().post("/auth/token", data={"username": "e1-viewer", "password": support.PASSWORD})
+    assert r.json()["expires_in"] == 480 * 60
