@@ -5,7 +5,8 @@ every inner list of its ``keywords_any``, the text contains one of the strings (
 gold and proposals are matched one-to-one (maximum bipartite matching). An obligation is found when
 its ``law`` + ``article`` or an ``also_acceptable`` one is reported. A proposed risk containing a
 ``must_not`` string is a violation. Citation validity is the share of cited articles (obligations and
-indicator citations) that exist in the graph and are in force.
+indicator citations) that exist in the graph and are in force. Indicator validity is the share of
+proposed indicators that pass every rule of the validator.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ def score_predictions(
     found = {"risk": [0, 0], "obligation": [0, 0], "indicator": [0, 0]}
     violations = 0
     cited = valid = 0
+    proposed = passing = 0
     for record in records:
         gold, pred = record["gold"], by_id[record["id"]]
         risks, indicators = pred["risks"][:12], pred["indicators"][:12]
@@ -110,6 +112,8 @@ def score_predictions(
             found["obligation"][0] += bool(reported & _keys([g, *g.get("also_acceptable", [])]))
         found["obligation"][1] += len(gold["obligations"])
         violations += sum(any(normalize(m) in normalize(r) for m in gold.get("must_not", [])) for r in risks)
+        proposed += len(indicators)
+        passing += sum(bool(i.get("valid")) for i in indicators)
         refs = [*pred["obligations"][:15], *(c for i in indicators for c in i["cites"])]
         cited += len(refs)
         valid += sum(is_valid(f"{r['law']}#{int(r['article'])}") for r in refs)
@@ -121,4 +125,5 @@ def score_predictions(
         "must_not_violations": violations,
         "citation_validity": round(valid / cited, 4) if cited else 1.0,
         "p95_ms": round(p95([float(p["ms"]) for p in predictions]), 1),
+        "indicator_validity": round(passing / proposed, 4) if proposed else 1.0,
     }

@@ -9,6 +9,7 @@ article shown to an expert is the graph's, never written by hand.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 
 from kg.models import Label, Rel
 from kg.store import GraphStore
+from retrieval.change.text import bigrams, dice, normalize
 
 __all__ = ["CatalogDuty", "ClauseLookup", "GraphCatalogLoader", "KnowledgeCatalog", "Successor", "article_key"]
 
@@ -86,6 +88,8 @@ class KnowledgeCatalog:
     risks_of_duty: dict[str, list[str]] = field(default_factory=dict)
     indicators_of_duty: dict[str, list[str]] = field(default_factory=dict)
     indicators_of_risk: dict[str, list[str]] = field(default_factory=dict)
+    relevance: dict[tuple[str, str], float] = field(default_factory=dict)
+    """(risk, duty) → how much the duty is about the risk (bigram Dice); each risk's duties are in this order."""
 
     def __post_init__(self) -> None:
         for duty in self.duties.values():
@@ -100,6 +104,34 @@ class KnowledgeCatalog:
         for iid, rids in self.indicator_risks.items():
             for rid in rids:
                 self.indicators_of_risk.setdefault(rid, []).append(iid)
+        self._rank_risk_duties()
+
+    def _rank_risk_duties(self) -> None:
+        """Order each risk's duties by how much each is about the risk (the graph keeps no order)."""
+        for rid, oids in self.risk_duties.items():
+            risk = self.risks.get(rid, {})
+            about = bigrams(f"{risk.get('name', '')} {risk.get('hazard', '')} {' '.join(risk.get('keywords') or [])}")
+            for oid in oids:
+                found = self.duties.get(oid)
+                if found is not None:
+                    words = f"{found.action} {found.text} {' '.join(found.key_terms)}"
+                    self.relevance[(rid, oid)] = dice(about, words)
+            oids.sort(key=lambda o: -self.relevance.get((rid, o), 0.0))
+
+    def named_regulations(self, text: str) -> set[str]:
+        """The regulations a text names, by id (file stem) or title, e.g. 《危险化学品安全法》."""
+        norm = normalize(text)
+        out: set[str] = set()
+        for rid, props in self.regulations.items():
+            title = str(props.get("title") or "")
+            names = {str(rid), title, title.removeprefix("中华人民共和国")}
+            if any(len(n) >= 4 and normalize(n) in norm for n in names):
+                out.add(str(rid))
+        return out
+
+    def cites_any(self, duty: CatalogDuty, laws: Collection[str]) -> bool:
+        """Whether a duty's current or historical articles belong to one of ``laws``."""
+        return any(article_key(k).rpartition("#")[0] in laws for k in (*duty.current, *duty.historical))
 
     def is_current(self, law: str) -> bool:
         """Whether a regulation is in force (unknown regulations are not)."""

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from retrieval.change.inputs import ChangeRequest, EnterpriseProfile
 from retrieval.change.text import normalize
 
-__all__ = ["ALTERNATIVES", "ConditionInferrer", "Conditions", "duty_applies"]
+__all__ = ["ALTERNATIVES", "PROJECT_CONDITIONS", "TRIGGERS", "ConditionInferrer", "Conditions", "duty_applies"]
 
 #: Trigger terms per condition. Generic vocabulary of the domain, not of any evaluation item.
 TRIGGERS: dict[str, tuple[str, ...]] = {
@@ -117,9 +117,38 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     ),
     "锅炉": ("锅炉", "导热油炉", "有机热载体炉", "热媒炉"),
     "建设项目": ("建设项目", "新建", "扩建", "改建", "技改", "技术改造", "扩产", "环评", "三同时"),
-    "排污许可": ("排污许可", "重点管理", "简化管理"),
+    # new processes, materials or equipment (安全生产法 on 新工艺、新技术、新材料、新设备)
+    "四新": (
+        "新工艺",
+        "新材料",
+        "新设备",
+        "新技术",
+        "新增",
+        "新上",
+        "新建",
+        "技改",
+        "技术改造",
+        "替代",
+        "改为",
+        "改用",
+    ),
+    # units the classification list (固定污染源排污许可分类管理名录) puts under a permit: a permit named,
+    # a 重点/简化 class, or a process listed there for 重点 or 简化 management in every size class
+    "排污许可": (
+        "排污许可",
+        "重点管理",
+        "简化管理",
+        "持证排污",
+        "印染",
+        "染整",
+        "电镀",
+        "熔炼",
+        "冲天炉",
+        "中频炉",
+        "工业炉窑",
+    ),
     "重点管理": ("重点管理",),
-    "登记管理": ("登记管理",),
+    "登记管理": ("登记管理", "排污登记"),
     "危险废物": (
         "危险废物",
         "危废",
@@ -139,6 +168,19 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "废矿物油",
         "废电路板",
         "废桶",
+        # materials whose residues and empty containers are listed hazardous wastes (HW08, HW12, HW13, HW49)
+        "溶剂型",
+        "胶粘剂",
+        "油漆",
+        "涂料",
+        "稀释剂",
+        "切削液",
+        "乳化液",
+        "淬火油",
+        "液压油",
+        "活性炭",
+        "磷化",
+        "电镀",
     ),
     "工业固体废物": ("固体废物", "固废", "边角料", "废料", "焊渣", "废砂", "污泥", "炉渣", "废渣", "废砂轮", "废包装"),
     "排放废水": ("废水", "污水", "水洗", "清洗线", "印染", "染色", "电镀", "前处理", "排水"),
@@ -162,6 +204,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "工业噪声": ("噪声", "冲压", "锻造", "空压机", "风机"),
     "有毒有害物质": ("有毒有害", "重金属", "铅", "镉", "六价铬", "汞", "砷", "镍", "氰化"),
     "土壤污染重点监管单位": ("土壤污染重点监管",),
+    "饮用水水源保护区": ("水源保护区", "饮用水水源", "水源地"),
     "危险化学品生产企业": ("危险化学品生产企业", "生产危险化学品"),
     "危险物品生产经营储存": ("危险物品生产", "危险化学品经营", "储存经营", "危化品经营"),
     "矿山金属冶炼建筑施工": ("金属冶炼", "冶炼", "矿山", "建筑施工"),
@@ -183,6 +226,25 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "化工企业": ("化工企业", "化工园区"),
 }
 
+#: Conditions of the enterprise's status rather than of its materials: a change that brings one about
+#: (a construction project, new equipment, a permit class) brings the duties it conditions to the fore.
+PROJECT_CONDITIONS = frozenset(
+    {
+        "建设项目",
+        "四新",
+        "排污许可",
+        "重点管理",
+        "简化管理",
+        "登记管理",
+        "消防重点单位",
+        "人员密集场所",
+        "发包出租",
+        "土壤污染重点监管单位",
+        "清洁生产审核",
+        "大型企业",
+    }
+)
+
 #: Groups of sibling conditions: on one duty, any one member of a group suffices.
 ALTERNATIVES: tuple[frozenset[str], ...] = (
     frozenset({"剧毒化学品", "易制爆", "重大危险源"}),
@@ -198,8 +260,11 @@ IMPLIED: dict[str, tuple[str, ...]] = {
 }
 
 _NEGATION = re.compile(r"(无|不|未|非|没有|免于|不涉及|不属于)[^，。；,;]{0,4}$")
-_DEMOTED = re.compile(r"由$")
+#: "由登记管理转为…": the state the enterprise leaves, not the one it is in
+_FORMER = re.compile(r"由$")
+_TRANSITION = re.compile(r"^[^，。；,;]{0,6}?(转为|改为|升为|降为|变为|变更为|调整为|提高到|增至|升级为)")
 _CONSTRUCTION_CHANGES = frozenset({"add_process", "expand", "new_equipment"})
+_NEW_THINGS_CHANGES = frozenset({"add_process", "new_material", "new_equipment"})
 
 
 class Conditions(BaseModel):
@@ -220,7 +285,8 @@ def _affirmed(term: str, text: str) -> bool:
     start = text.find(term)
     while start >= 0:
         before = text[max(0, start - 8) : start]
-        if not _NEGATION.search(before) and not _DEMOTED.search(before):
+        former = _FORMER.search(before) and _TRANSITION.search(text[start + len(term) : start + len(term) + 12])
+        if not _NEGATION.search(before) and not former:
             return True
         start = text.find(term, start + 1)
     return False
@@ -247,11 +313,16 @@ class ConditionInferrer:
                 met[condition] = found
         if change is not None and change.type in _CONSTRUCTION_CHANGES:
             met.setdefault("建设项目", []).append(f"变更类型 {change.type}")
+        if change is not None and change.type in _NEW_THINGS_CHANGES:
+            met.setdefault("四新", []).append(f"变更类型 {change.type}")
         headcount = profile.headcount or _headcount(text)
         if headcount is not None and headcount >= 1000:
             met.setdefault("大型企业", []).append(f"员工 {headcount} 人")
-        if "登记管理" in met and ("重点管理" in met or "简化管理" in text):
+        if "登记管理" in met and ("重点管理" in met or "简化管理" in met or _affirmed("排污许可证", text)):
             del met["登记管理"]
+        if "登记管理" in met:
+            # registered units hold no permit, whatever their processes suggest
+            met.pop("排污许可", None)
         for condition, sources in IMPLIED.items():
             evidence = [s for s in sources if s in met]
             if evidence and condition not in met:

@@ -1,32 +1,69 @@
 """Rule gaps: which applicable duties no current indicator covers, and which citations are stale.
 
-Applicable duties are reached as in the change pipeline (process text → templates → risks → duties,
-``applies_if`` respected). A current indicator covers a duty when it cites the duty's article, or a
-repealed article whose ``SUCCEEDED_BY`` successor (or historical twin) the duty cites, or when its name
-and method match the duty's topics strongly. A covered article is never reported as a gap. Citations
-of repealed regulations are reported apart, with the successor article.
+Applicable duties are reached as in the change pipeline: each process's text → its best templates →
+their risks (weighted by the risk's keywords in the process text) → the risks' duties, most relevant
+first, ``applies_if`` respected; risks the enterprise's status brings about (a permit, a 重点管理
+class, a soil-supervision listing …) are reached from its conditions even when no process lists them.
+
+A current indicator covers a duty when it cites one of the duty's articles, or a repealed article whose
+``SUCCEEDED_BY`` successor the duty cites; an indicator citing nothing covers a duty when its name and
+method match the duty's topics, one with citations only when the wording is unmistakable. A covered
+article is never reported as a gap. Citations of repealed regulations are reported apart, with the
+successor article.
+
+Gaps are ranked by the strongest path from a process to them (the template's match, the risk's
+keywords in the process text, the duty's place among the risk's duties), with more weight for a duty
+bound to a condition the enterprise meets (specific to it rather than generic) and for a duty whose
+theme the enterprise's description of its scheme names (…细则无职业健康板块); the report stops at
+``MAX_GAPS`` or where the scores fall below ``GAP_FLOOR`` of the best one.
 """
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
 from retrieval.change.catalog import CatalogDuty, ClauseLookup, KnowledgeCatalog, article_key
 from retrieval.change.conditions import ConditionInferrer, Conditions, duty_applies
-from retrieval.change.duties import IndicatorDrafter
+from retrieval.change.drafting import IndicatorDrafter
 from retrieval.change.inputs import CurrentIndicator, GapScenario, LawArticle
-from retrieval.change.matching import ProcessMatcher
+from retrieval.change.matching import ProcessMatcher, status_conditions
 from retrieval.change.models import IndicatorProposal, ObligationProposal, RiskProposal
-from retrieval.change.text import dice, hits
+from retrieval.change.text import contains_any, dice, hits
 
 __all__ = ["Coverage", "GapDetector", "GapReport", "StaleCitation"]
 
-MAX_GAPS = 12
+MAX_GAPS = 15
+#: Gaps scoring below this share of the best gap are left out (fewer, surer gaps).
+GAP_FLOOR = 0.4
 #: Topic similarity from which an indicator's wording alone covers a duty.
 TOPIC_COVER = 0.5
+#: A second template of a process counts when it matches this close to the best one.
+SECOND_TEMPLATE = 0.8
+#: Ranking of gaps (chosen on the gap dev set, see evals/README.md).
+KEYWORD_EVIDENCE = 0.5  # per keyword of the risk in the process text (at most 3)
+STATUS_WEIGHT = 1.5  # a risk the enterprise's status (permit, 重点管理, project …) brings about
+CONDITION_WEIGHT = 0.6  # a risk governed by another condition the enterprise meets (职业病危害 …)
+POSITION_DECAY = 0.6  # a duty's place among its risk's duties, most relevant first
+SPECIFIC = 0.3  # the duty is bound to a condition the enterprise meets
+THEME = 0.5  # the enterprise's description of its scheme names the duty's theme
+
+_SCHEME_WORDS = ("细则", "考核", "板块", "条款", "指标")
+
+#: Themes an enterprise may say its scheme lacks (…无职业健康板块), by the regulations stating them.
+THEMES: Mapping[str, tuple[str, ...]] = {
+    "职业病防治法": ("职业健康", "职业卫生", "职业病"),
+    "消防法": ("消防",),
+    "特种设备安全法": ("特种设备",),
+    "危险化学品安全法": ("危化品", "危险化学品"),
+    "危险化学品安全管理条例": ("危化品", "危险化学品"),
+    "生态环境法典": ("环保", "环境"),
+    "排污许可管理条例": ("排污许可", "环保"),
+}
 
 
 class Coverage(BaseModel):
@@ -38,6 +75,7 @@ class Coverage(BaseModel):
     risk: str = ""
     covered_by: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
+    score: float = 0.0
 
 
 class StaleCitation(BaseModel):
@@ -63,6 +101,21 @@ class GapReport(BaseModel):
     ms: float = 0.0
 
 
+@dataclass
+class _Reach:
+    """How the processes lead to a duty: the weight of each path and the risks on them."""
+
+    duty: CatalogDuty
+    paths: list[float] = field(default_factory=list)
+    risks: list[str] = field(default_factory=list)
+
+    @property
+    def strength(self) -> float:
+        # the best path counts, not the number of paths: generic duties reachable from every
+        # process must not outrank the specific ones
+        return max(self.paths, default=0.0)
+
+
 class GapDetector:
     """Find the rule gaps of an enterprise's indicator set.
 
@@ -85,53 +138,78 @@ class GapDetector:
         """The gap report of one enterprise."""
         started = time.perf_counter()
         conditions = self.inferrer.run(scenario.profile())
-        duties = self._applicable(scenario, conditions)
+        reached = self._applicable(scenario, conditions)
         cited = self._cited_articles(scenario.indicators)
         covered: list[Coverage] = []
-        gaps: list[Coverage] = []
-        covered_articles: set[str] = set()
-        for duty, risk, _ in duties:
-            line = self._coverage(duty, risk, scenario.indicators, cited)
-            (covered if line.covered_by else gaps).append(line)
+        open_lines: list[tuple[Coverage, _Reach]] = []
+        for reach in reached.values():
+            line = self._coverage(reach, scenario.indicators, cited)
             if line.covered_by:
-                covered_articles.add(f"{line.law}#{line.article}")
-        seen: set[str] = set()
-        open_gaps: list[Coverage] = []
-        for gap in gaps:
-            key = f"{gap.law}#{gap.article}"
-            if key not in covered_articles and key not in seen:
-                seen.add(key)
-                open_gaps.append(gap)
-        open_gaps = open_gaps[:MAX_GAPS]
+                covered.append(line)
+            else:
+                open_lines.append((line, reach))
+        gaps = self._ranked(open_lines, covered, scenario)
         return GapReport(
             id=scenario.id,
             conditions=conditions.met,
             covered=covered,
-            gaps=open_gaps,
-            suggestions=self._suggestions(open_gaps),
+            gaps=gaps,
+            suggestions=self._suggestions(gaps),
             stale_citations=self._stale(scenario.indicators),
             ms=(time.perf_counter() - started) * 1000,
         )
 
-    def _applicable(self, scenario: GapScenario, conditions: Conditions) -> list[tuple[CatalogDuty, str, float]]:
-        scored: dict[str, tuple[CatalogDuty, str, float]] = {}
+    def _applicable(self, scenario: GapScenario, conditions: Conditions) -> dict[str, _Reach]:
+        weights: dict[str, float] = {}
         for process in scenario.processes:
-            for match in self.matcher.run(process.name, process.description, top=1):
+            matches = self.matcher.run(process.name, process.description, top=2)
+            best = matches[0].score if matches else 0.0
+            for match in matches:
+                if match.score < SECOND_TEMPLATE * best:
+                    continue
                 for rid in self.catalog.process_risks.get(match.template_id, []):
-                    risk = self.catalog.risks[rid]
-                    weight = 1.0 + 0.5 * len(hits(risk.get("keywords") or [], process.text))
-                    # a risk lists its specific duties first: later ones weigh less, so the report
-                    # reaches across risks instead of listing every article of one of them
-                    for position, oid in enumerate(self.catalog.risk_duties.get(rid, [])):
-                        duty = self.catalog.duties[oid]
-                        ok, _ = duty_applies(duty.applies_if, conditions)
-                        score = weight / (1 + position)
-                        old = scored.get(oid)
-                        # the best path counts, not the number of paths: generic duties reachable
-                        # from every process must not outrank the specific ones
-                        if ok and (old is None or old[2] < score):
-                            scored[oid] = (duty, str(risk["name"]), score)
-        return sorted(scored.values(), key=lambda t: -t[2])
+                    found = hits(self.catalog.risks[rid].get("keywords") or [], process.text)
+                    weight = match.score / best * (1.0 + KEYWORD_EVIDENCE * min(len(found), 3))
+                    weights[rid] = max(weights.get(rid, 0.0), weight)
+        for rid in self.catalog.risks:
+            if status_conditions(self.catalog, rid, conditions, conditions):
+                weights[rid] = max(weights.get(rid, 0.0), STATUS_WEIGHT)
+            elif status_conditions(self.catalog, rid, conditions, conditions, kinds=conditions.names()):
+                weights[rid] = max(weights.get(rid, 0.0), CONDITION_WEIGHT)
+        reached: dict[str, _Reach] = {}
+        for rid, weight in weights.items():
+            name = str(self.catalog.risks[rid]["name"])
+            applicable = [
+                self.catalog.duties[o]
+                for o in self.catalog.risk_duties.get(rid, [])
+                if o in self.catalog.duties and duty_applies(self.catalog.duties[o].applies_if, conditions)[0]
+            ]
+            for position, duty in enumerate(applicable):
+                reach = reached.setdefault(duty.id, _Reach(duty))
+                reach.paths.append(weight / (1 + POSITION_DECAY * position))
+                reach.risks.append(name)
+        return reached
+
+    @staticmethod
+    def _ranked(
+        lines: Sequence[tuple[Coverage, _Reach]], covered: Sequence[Coverage], scenario: GapScenario
+    ) -> list[Coverage]:
+        """Uncovered duties, one per article, best first, cut at ``MAX_GAPS`` and ``GAP_FLOOR``."""
+        covered_articles = {f"{c.law}#{c.article}" for c in covered}
+        text = _about_the_scheme(scenario.enterprise)
+        best: dict[str, Coverage] = {}
+        for line, reach in lines:
+            key = f"{line.law}#{line.article}"
+            if key in covered_articles:
+                continue
+            score = reach.strength + SPECIFIC * bool(reach.duty.applies_if)
+            score += THEME * contains_any(text, THEMES.get(line.law, ()))
+            line.score = round(score, 4)
+            if key not in best or best[key].score < line.score:
+                best[key] = line
+        ranked = sorted(best.values(), key=lambda g: (-g.score, g.law, g.article))
+        top = ranked[0].score if ranked else 0.0
+        return [g for g in ranked if g.score >= GAP_FLOOR * top][:MAX_GAPS]
 
     def _cited_articles(self, indicators: Sequence[CurrentIndicator]) -> dict[str, list[tuple[str, str]]]:
         """Article key → (indicator name, reason), including successors of repealed citations."""
@@ -146,24 +224,24 @@ class GapDetector:
         return out
 
     def _coverage(
-        self,
-        duty: CatalogDuty,
-        risk: str,
-        indicators: Sequence[CurrentIndicator],
-        cited: dict[str, list[tuple[str, str]]],
+        self, reach: _Reach, indicators: Sequence[CurrentIndicator], cited: dict[str, list[tuple[str, str]]]
     ) -> Coverage:
-        primary = self.catalog.primary_article(duty)
-        law, _, number = primary.rpartition("#")
-        line = Coverage(duty_id=duty.id, law=law, article=int(number), risk=risk)
+        duty = reach.duty
+        law, _, number = self.catalog.primary_article(duty).rpartition("#")
+        line = Coverage(duty_id=duty.id, law=law, article=int(number), risk=reach.risks[0] if reach.risks else "")
         for key in (*duty.current, *duty.historical):
             for name, why in cited.get(article_key(key), []):
                 if name not in line.covered_by:
                     line.covered_by.append(name)
                     line.reasons.append(why)
         for ind in indicators:
-            text = f"{ind.name} {ind.method}"
+            if ind.name in line.covered_by:
+                continue
             strength = max((dice(t, ind.name) for t in duty.topics), default=0.0)
-            if ind.name not in line.covered_by and (strength >= TOPIC_COVER or len(hits(duty.topics, text)) >= 2):
+            named = len(hits(duty.topics, f"{ind.name} {ind.method}"))
+            # a row citing articles says what it measures: its wording covers more only when unmistakable
+            worded = strength >= TOPIC_COVER and named >= 2 if ind.cites else strength >= TOPIC_COVER or named >= 2
+            if worded:
                 line.covered_by.append(ind.name)
                 line.reasons.append(f"指标名称/方法与义务主题相符（相似度 {strength:.2f}）")
         return line
@@ -200,3 +278,9 @@ class GapDetector:
                     )
                 )
         return out
+
+
+def _about_the_scheme(text: str) -> str:
+    """The sentences of an enterprise's description that speak of its current scheme (细则, 考核, 板块 …)."""
+    parts = re.split(r"[。；;\n]", text)
+    return "。".join(p for p in parts if contains_any(p, _SCHEME_WORDS))

@@ -3,21 +3,45 @@
 A template matches through its name and aliases (substring or bigram similarity), its keywords, and,
 when an embedder is given, the cosine of the text to the template's description, so process names the
 knowledge base has never seen still find their template. Risks are scored by their keywords in the
-text of the change, plus the weight of the templates that list them.
+text of the change, plus the weight of the templates that list them, plus two kinds of evidence no
+keyword carries: a status the change brings about (a construction project, a permit class, 四新) that
+governs the risk's duties, and a regulation the change names that states the risk's leading duty. A
+risk whose name speaks of a situation the enterprise is not in (易制爆, 剧毒, 射线 …) gets neither.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
 from retrieval.change.catalog import KnowledgeCatalog
+from retrieval.change.conditions import PROJECT_CONDITIONS, TRIGGERS, Conditions, duty_applies
 from retrieval.change.models import ProcessMatch, RiskProposal
 from retrieval.change.text import dice, hits, normalize
 from retrieval.embedder import Embedder
 
-__all__ = ["ProcessMatcher", "RiskScorer"]
+__all__ = ["LAW_WEIGHT", "TRIGGER_WEIGHT", "ProcessMatcher", "RiskScorer", "names_absent", "status_conditions"]
+
+#: Conditions whose trigger words (化学品, 焊, 废气 …) are too common to mark a risk as another situation's.
+_BROAD = frozenset(
+    {
+        "职业病危害",
+        "危险化学品",
+        "危险废物",
+        "工业固体废物",
+        "排放废水",
+        "排放废气",
+        "挥发性有机物",
+        "工业噪声",
+        "特种作业",
+    }
+)
+
+#: Score a risk gets when the change brings about the status its leading duty depends on.
+TRIGGER_WEIGHT = 0.8
+#: Score a risk gets when the change names the regulation that states its leading duty.
+LAW_WEIGHT = 1.5
 
 
 class ProcessMatcher:
@@ -83,13 +107,27 @@ class RiskScorer:
     def __init__(self, catalog: KnowledgeCatalog) -> None:
         self.catalog = catalog
 
-    def run(self, focus: str, templates: Sequence[ProcessMatch], *, context: str = "") -> list[RiskProposal]:
+    def run(
+        self,
+        focus: str,
+        templates: Sequence[ProcessMatch],
+        *,
+        context: str = "",
+        conditions: Conditions | None = None,
+        triggered: Conditions | None = None,
+        laws: Collection[str] = (),
+    ) -> list[RiskProposal]:
         """Every risk with some evidence, best first.
 
         Args:
             focus: the text of the change (its description and process).
             templates: the templates matched for the changed processes.
             context: the rest of the enterprise's text, a weak signal.
+            conditions: the conditions the enterprise meets after the change.
+            triggered: the conditions the change itself brings about (a construction project, a permit
+                class …); a risk most of whose duties such a condition governs counts as evidenced.
+            laws: regulations the change names (a new law): a risk whose leading duty one of them states
+                counts as evidenced.
         """
         best = max((t.score for t in templates), default=1.0) or 1.0
         weight: dict[str, tuple[float, str]] = {}
@@ -106,9 +144,18 @@ class RiskScorer:
             score = (
                 1.0 * min(len(found), 5) + 1.5 * tmpl + 0.2 * min(len(around), 3) + 3.0 * dice(str(risk["name"]), focus)
             )
-            if not found and tmpl == 0.0:
+            status = status_conditions(self.catalog, rid, conditions, triggered)
+            named = bool(laws) and self._states(rid, conditions, laws)
+            if not found and tmpl == 0.0 and not status and not named:
                 continue
+            # a status the change names outright (升为重点管理) weighs more than one inferred from its kind
+            spelled = any(c in normalize(focus) for c in status)
+            score += TRIGGER_WEIGHT * bool(status) * (1 + spelled) + LAW_WEIGHT * named
             evidence = [f"关键词：{'、'.join(found)}"] if found else []
+            if status:
+                evidence.append(f"变更带来：{'、'.join(status)}")
+            if named:
+                evidence.append(f"变更涉及的法规：{'、'.join(sorted(laws))}")
             if via:
                 evidence.append(f"工序模板：{via}")
             out.append(
@@ -118,7 +165,57 @@ class RiskScorer:
                     category=str(risk.get("category", "")),
                     score=score,
                     evidence=evidence,
+                    conditions=status,
                 )
             )
         out.sort(key=lambda r: (-r.score, r.id))
         return out
+
+    def _states(self, rid: str, conditions: Conditions | None, laws: Collection[str]) -> bool:
+        """Whether the risk's leading applicable duty is stated by one of ``laws`` and the risk is the
+        enterprise's (its name speaks of no situation the enterprise is not in)."""
+        duties = [self.catalog.duties[o] for o in self.catalog.risk_duties.get(rid, []) if o in self.catalog.duties]
+        lead = next((d for d in duties if duty_applies(d.applies_if, conditions)[0]), None)
+        return (
+            lead is not None and self.catalog.cites_any(lead, laws) and not names_absent(self.catalog, rid, conditions)
+        )
+
+
+def status_conditions(
+    catalog: KnowledgeCatalog,
+    rid: str,
+    conditions: Conditions | None,
+    triggered: Conditions | None,
+    *,
+    kinds: Collection[str] = PROJECT_CONDITIONS,
+) -> list[str]:
+    """The conditions among ``triggered`` (and ``kinds``) that govern a risk's leading or most duties.
+
+    A risk such a condition governs (a permit's reporting, a construction project's 三同时) belongs to an
+    enterprise in that status even when none of its processes lists it. The risk must otherwise be the
+    enterprise's: its duties outside any such condition all apply, and its name speaks of no situation the
+    enterprise is not in (a radiation licence stays out of a paint shop, whatever projects it runs).
+    """
+    if triggered is None or conditions is None:
+        return []
+    duties = [catalog.duties[o] for o in catalog.risk_duties.get(rid, []) if o in catalog.duties]
+    applicable = [d for d in duties if duty_applies(d.applies_if, conditions)[0]]
+    governed = [d for d in applicable if any(c in kinds and c in triggered for c in d.applies_if)]
+    lead_governed = bool(applicable) and applicable[0] in governed
+    if not governed or (not lead_governed and 2 * len(governed) < len(duties)):
+        return []
+    others = [d for d in duties if not set(kinds).intersection(d.applies_if)]
+    if not all(duty_applies(d.applies_if, conditions)[0] for d in others) or names_absent(catalog, rid, conditions):
+        return []
+    return sorted({c for d in governed for c in d.applies_if if c in kinds and c in triggered})
+
+
+def names_absent(catalog: KnowledgeCatalog, rid: str, conditions: Conditions | None) -> bool:
+    """Whether a risk's name names a situation (易制爆, 剧毒, 射线 …) whose condition the enterprise does not meet."""
+    if conditions is None:
+        return False
+    name = normalize(str(catalog.risks[rid]["name"]))
+    return any(
+        c not in conditions and c not in _BROAD and any(len(t) >= 2 and normalize(t) in name for t in terms)
+        for c, terms in TRIGGERS.items()
+    )

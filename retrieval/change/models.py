@@ -36,6 +36,9 @@ class RiskProposal(BaseModel):
     category: str
     score: float
     evidence: list[str] = Field(default_factory=list)
+    conditions: list[str] = Field(
+        default_factory=list, description="The enterprise's statuses the change brings about that govern it"
+    )
 
 
 class ObligationProposal(BaseModel):

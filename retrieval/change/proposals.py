@@ -1,7 +1,9 @@
 """The change pipeline: change → affected processes and risks → applicable duties → indicators, validated.
 
-Caps (an expert reads the list): 12 risks, 15 obligations, 12 indicators, ranked. Each indicator
-carries its chain change → risk → obligation (with the clause text quoted from the graph) → indicator.
+Caps (an expert reads the list): 12 risks, 15 obligations, 12 indicators, ranked. Duties are drawn
+from more risks than are shown (a duty may matter through a lesser risk). Each indicator carries its
+chain change → risk → obligation (with the clause text quoted from the graph) → indicator; a
+near-duplicate of an indicator already proposed takes no slot.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from collections.abc import Sequence
 
 from retrieval.change.catalog import ClauseLookup, KnowledgeCatalog
 from retrieval.change.conditions import ConditionInferrer
-from retrieval.change.duties import DutySelector, IndicatorDrafter
+from retrieval.change.drafting import IndicatorDrafter
+from retrieval.change.duties import DutySelector
 from retrieval.change.inputs import ChangeScenario, EnterpriseProfile
 from retrieval.change.matching import ProcessMatcher, RiskScorer
 from retrieval.change.models import ChangeProposal, IndicatorProposal, ObligationProposal, ProcessMatch
@@ -23,6 +26,8 @@ __all__ = ["MAX_INDICATORS", "MAX_OBLIGATIONS", "MAX_RISKS", "ChangeProposer"]
 MAX_RISKS = 12
 MAX_OBLIGATIONS = 15
 MAX_INDICATORS = 12
+#: Risks whose duties are candidates (more than are shown: a duty may matter through a lesser risk).
+DUTY_RISKS = 20
 #: A risk is kept when its score reaches this share of the best one (fewer, surer risks).
 RISK_FLOOR = 0.1
 
@@ -63,12 +68,23 @@ class ChangeProposer:
         focus_conditions = self.inferrer.run(EnterpriseProfile(), change)
         templates = self._templates(scenario)
         focus = change.text
-        scored = self.risks.run(focus, templates, context=profile.text)
+        laws = self.catalog.named_regulations(change.description)
+        scored = self.risks.run(
+            focus, templates, context=profile.text, conditions=conditions, triggered=focus_conditions, laws=laws
+        )
         best = scored[0].score if scored else 0.0
-        risks = [r for r in scored if r.score >= RISK_FLOOR * best][:MAX_RISKS]
+        affected = [r for r in scored if r.score >= RISK_FLOOR * best]
+        risks = affected[:MAX_RISKS]
+        # the risks the change's status brings about lead to duties however they rank
+        for_duties = affected[:DUTY_RISKS] + [r for r in affected[DUTY_RISKS:] if r.conditions]
         retrieved = self._retrieve(change.description)
         obligations, dropped = self.duties.run(
-            risks, focus, conditions=conditions, retrieved=retrieved, focus_conditions=focus_conditions
+            for_duties,
+            focus,
+            conditions=conditions,
+            retrieved=retrieved,
+            focus_conditions=focus_conditions,
+            laws=laws,
         )
         obligations = obligations[:MAX_OBLIGATIONS]
         drafted = self.drafter.run(obligations, risks, focus)
@@ -114,7 +130,9 @@ class ChangeProposer:
         for candidate in drafted:
             if len(chosen) >= MAX_INDICATORS:
                 break
-            if any(c.name == candidate.name for c in chosen):
+            # a near-duplicate of an indicator already proposed takes no slot; one of an existing
+            # indicator is still shown, with the verdict saying so
+            if any(c.name == candidate.name for c in chosen) or not self.validator.distinct(candidate, chosen):
                 continue
             checked = self.validator.run(candidate, [*existing, *chosen])
             chain = [f"变更：{change[:60]}"]

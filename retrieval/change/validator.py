@@ -5,8 +5,8 @@ Rules (one :class:`~retrieval.change.models.Verdict` each):
 - ``citation``: every cited article exists in the graph and its regulation is in force; for a repealed
   one the successor from ``SUCCEEDED_BY`` is suggested.
 - ``quantified``: a number, a comparator and a unit.
-- ``not_weaker_than_law``: a rate measuring an 应当/必须 duty targets 100%; a count of violations (and any
-  indicator of a prohibition) targets zero.
+- ``not_weaker_than_law``: a rate measuring an 应当/必须 duty targets 100%; a count of violations targets
+  zero; an indicator of a prohibition targets zero violations or a compliance rate of 100%.
 - ``not_duplicate``: not the same as an existing indicator — similar name (character bigrams) and the same
   measured duty or cited article, or a near-identical name.
 - ``assigned``: a level (企业/部门/岗位) and an owner.
@@ -103,6 +103,11 @@ class IndicatorValidator:
         ok = all(v.ok for v in verdicts)
         return candidate.model_copy(update={"verdicts": verdicts, "status": "validated" if ok else "proposed"})
 
+    @staticmethod
+    def distinct(candidate: IndicatorProposal, others: Sequence[IndicatorProposal]) -> bool:
+        """Whether a candidate passes the ``not_duplicate`` rule against ``others``."""
+        return _not_duplicate(candidate, others).ok
+
     def _citations(self, c: IndicatorProposal) -> Verdict:
         if not c.cites:
             return Verdict(rule="citation", ok=False, reason="未引用任何法规条款")
@@ -128,11 +133,16 @@ class IndicatorValidator:
         duties = [self.catalog.duties[d] for d in c.duty_ids if d in self.catalog.duties]
         counts_violations = c.comparator == "<=" and c.unit in _COUNT_UNITS
         if counts_violations or any(d.is_prohibition for d in duties):
-            ok = c.comparator in ("<=", "=") and c.target == 0
+            # zero violations, or full compliance measured as a rate (合规率 100%), is as strict as the ban
+            zero = c.comparator in ("<=", "=") and c.target == 0
+            full = c.unit == "%" and c.comparator in (">=", "=") and c.target >= 100
+            ok = zero or (full and not counts_violations)
             reason = (
                 "禁止性要求：违规次数目标为 0"
+                if zero
+                else "禁止性要求：合规率目标 100%"
                 if ok
-                else f"禁止性要求应以 0 次为目标，当前 {c.comparator}{c.target}{c.unit}"
+                else f"禁止性要求应以 0 次（或合规率 100%）为目标，当前 {c.comparator}{c.target}{c.unit}"
             )
             return Verdict(rule="not_weaker_than_law", ok=ok, reason=reason, suggestion="" if ok else "目标改为 ≤0 次")
         if duties and c.unit == "%":

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from retrieval.change.gaps import GapDetector
+from retrieval.change.gaps import GAP_FLOOR, MAX_GAPS, GapDetector
 from retrieval.change.inputs import GapScenario
 from tests.retrieval.test_proposals import Env, build_env
 
@@ -55,3 +55,18 @@ def test_wording_alone_can_cover_a_duty(graph: Env) -> None:
     report = GapDetector(graph.catalog, graph.clauses).run(_scenario([row]))
     assert 2 not in {g.article for g in report.gaps}
     assert any("主题" in r for c in report.covered for r in c.reasons)
+
+
+def test_a_row_citing_articles_covers_others_only_by_unmistakable_wording(graph: Env) -> None:
+    row = {"name": "环境管理台账检查率", "target": "100%", "cites": [{"law": "示例法典", "article": 3}]}
+    report = GapDetector(graph.catalog, graph.clauses).run(_scenario([row]))
+    assert 2 in {g.article for g in report.gaps} and 3 not in {g.article for g in report.gaps}
+    uncited = GapDetector(graph.catalog, graph.clauses).run(_scenario([{**row, "cites": []}]))
+    assert 2 not in {g.article for g in uncited.gaps}
+
+
+def test_gaps_are_ranked_and_capped(graph: Env) -> None:
+    report = GapDetector(graph.catalog, graph.clauses).run(_scenario([]))
+    scores = [g.score for g in report.gaps]
+    assert scores == sorted(scores, reverse=True) and 0 < len(scores) <= MAX_GAPS
+    assert all(s >= GAP_FLOOR * scores[0] for s in scores)

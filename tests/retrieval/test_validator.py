@@ -74,6 +74,14 @@ def test_target_is_not_weaker_than_the_law(graph: Env) -> None:
     assert _verdict(graph, "not_weaker_than_law", **{**prohibition, "target": 0.0})[0]
 
 
+def test_a_prohibition_may_be_measured_as_a_full_compliance_rate(graph: Env) -> None:
+    rate: dict[str, Any] = {"duty_ids": ["ob_pipe"], "unit": "%", "comparator": ">="}
+    ok, why = _verdict(graph, "not_weaker_than_law", **rate)
+    assert ok and "合规率目标 100%" in why
+    ok, why = _verdict(graph, "not_weaker_than_law", **{**rate, "target": 95.0})
+    assert not ok and "合规率 100%" in why
+
+
 def test_duplicates_are_found_by_meaning(graph: Env) -> None:
     existing = from_current(
         CurrentIndicator(name="环境台账完整率", target="100%", cites=[LawArticle(law="示例法典", article=2)])
