@@ -1,7 +1,7 @@
 """The entry script of the expert UI (``streamlit run ui/app.py``; ``hsekg serve`` starts it with the API).
 
 The API address comes from ``HSEKG_API_URL`` (default ``http://127.0.0.1:8000``), read here once. Before
-login only the login page exists; after it, the six pages of the expert's day. An unexpected error in
+login only the login page exists; after it, the seven pages of the expert's day. An unexpected error in
 a page is logged and shown as one line, never as a traceback.
 """
 
@@ -27,6 +27,7 @@ _HERE = Path(__file__).resolve().parent
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("review.py", "审核队列", ":material/fact_check:", "review"),
     ("gaps.py", "规则缺口", ":material/rule:", "gaps"),
+    ("enterprise.py", "企业工艺", ":material/account_tree:", "enterprise"),
     ("qa.py", "法规问答", ":material/forum:", "qa"),
     ("dashboard.py", "考核看板", ":material/monitoring:", "dashboard"),
     ("graph.py", "知识图谱", ":material/hub:", "graph"),

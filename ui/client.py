@@ -11,7 +11,7 @@ and the domain result models the layers publish as their API contract. Errors be
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -31,7 +31,9 @@ from api.review_schemas import (
 from api.schemas import ClauseTextOut, NodeOut, Page, RecordOut, UserOut
 from retrieval.answer import Answer
 from retrieval.change.impact import ImpactReport
-from retrieval.change.inputs import ChangeScenario, GapScenario
+from retrieval.change.inputs import ChangeScenario, EnterpriseProfile, GapScenario
+from retrieval.enterprise_mapping import EnterpriseImport
+from retrieval.enterprise_service import ConfirmationResult, EnterpriseDiff, EnterpriseView, MappingConfirmation
 from scoring.reports import PeriodReport
 from scoring.service import ScoreSummary
 
@@ -40,6 +42,7 @@ __all__ = [
     "LONG_TIMEOUT",
     "ApiClient",
     "ApiError",
+    "DocumentUpload",
     "RulesUpload",
     "SessionExpiredError",
     "open_http",
@@ -84,6 +87,20 @@ class RulesUpload:
     sector: str = ""
     enterprise: str = ""
     processes: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentUpload:
+    """One of an enterprise's documents (工艺流程说明, 安全操作规程, 环评报告表, 排污许可证副本, 设备清单).
+
+    Args:
+        filename: the file's name: the provenance of what is read from it; its extension tells the format
+            (.pdf, .docx, .md, .txt, .xlsx).
+        content: the file's bytes.
+    """
+
+    filename: str
+    content: bytes
 
 
 class ApiError(Exception):
@@ -266,6 +283,39 @@ class ApiClient:
         """The impact of a replaced regulation on the indicator set, with re-citation proposals."""
         return self._get(_path("impact", regulation_id), ImpactReport)
 
+    # --- enterprise process map ---------------------------------------------------------------
+
+    def import_enterprise(
+        self, documents: Sequence[DocumentUpload], *, name: str = "", sector: str = ""
+    ) -> EnterpriseImport:
+        """Import documents as the caller's enterprise's process map (stored as its next version when they
+        differ from the stored ones): the steps mapped onto templates, and a report per document."""
+        data = {k: v for k, v in (("name", name), ("sector", sector)) if v}
+        response = self._request(
+            "POST", "/enterprises/import", files=_files(documents), data=data, timeout=LONG_TIMEOUT
+        )
+        return _parse(response, EnterpriseImport)
+
+    def enterprise(self, enterprise_id: str) -> EnterpriseView:
+        """The stored enterprise: its facts, its steps with their mapping and confirmation, its versions."""
+        return self._get(_path("enterprises", enterprise_id), EnterpriseView)
+
+    def enterprise_profile(self, enterprise_id: str) -> EnterpriseProfile:
+        """The enterprise profile read from the graph, as the gap and change analyses take it."""
+        return self._get(_path("enterprises", enterprise_id, "profile"), EnterpriseProfile)
+
+    def confirm_mapping(self, enterprise_id: str, confirmation: MappingConfirmation) -> ConfirmationResult:
+        """Accept the mapping of all or some steps, or correct it (another template, new, renamed)."""
+        body = confirmation.model_dump(mode="json", exclude_none=True)
+        return self._post(_path("enterprises", enterprise_id, "confirm"), ConfirmationResult, json=body)
+
+    def enterprise_diff(self, enterprise_id: str, documents: Sequence[DocumentUpload]) -> EnterpriseDiff:
+        """Compare a new version of the documents with the stored one (nothing stored): the differences
+        and the change scenarios they lead to."""
+        path = _path("enterprises", enterprise_id, "diff")
+        response = self._request("POST", path, files=_files(documents), timeout=LONG_TIMEOUT)
+        return _parse(response, EnterpriseDiff)
+
     # --- knowledge ------------------------------------------------------------------------------
 
     def regulations(self, *, limit: int = 200, offset: int = 0) -> Page[NodeOut]:
@@ -323,6 +373,11 @@ def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if params is None:
         return None
     return {k: v for k, v in params.items() if v is not None and v != ""}
+
+
+def _files(documents: Sequence[DocumentUpload]) -> list[tuple[str, tuple[str, bytes]]]:
+    """The multipart ``files`` field of an upload (the API takes the file names as provenance)."""
+    return [("files", (d.filename, d.content)) for d in documents]
 
 
 def _parse(response: httpx.Response, model: type[M]) -> M:

@@ -1,8 +1,8 @@
 """Cached reads of the API, so moving between pages and widgets stays fast.
 
 Knowledge (processes, regulations, clause texts, graphs, impact) is the same for every user and is
-keyed by the API address; enterprise data (the review queue, scores, records) is keyed by the user
-and enterprise as well, with short lifetimes, and is dropped after every write that changes it.
+keyed by the API address; enterprise data (the review queue, scores, records, the process map) is keyed
+by the user and enterprise as well, with short lifetimes, and is dropped after every write that changes it.
 Failed calls raise :class:`ui.client.ApiError` and are not cached.
 """
 
@@ -13,7 +13,8 @@ import streamlit as st
 from api.review_schemas import DecisionOut, ProcessGraphOut, ProposalFacetsOut, ProposalOut
 from api.schemas import ClauseTextOut, NodeOut, RecordOut
 from retrieval.change.impact import ImpactReport
-from retrieval.change.inputs import GapScenario
+from retrieval.change.inputs import EnterpriseProfile, GapScenario
+from retrieval.enterprise_service import EnterpriseView
 from scoring.reports import PeriodReport
 from ui import session
 from ui.client import ApiClient, ApiError
@@ -21,8 +22,11 @@ from ui.client import ApiClient, ApiError
 __all__ = [
     "clause_text",
     "decisions",
+    "enterprise",
+    "enterprise_profile",
     "enterprise_rules",
     "facets",
+    "forget_enterprise",
     "forget_queue",
     "forget_scores",
     "impact",
@@ -163,6 +167,37 @@ def _enterprise_rules(_api: ApiClient, who: str, enterprise_id: str) -> GapScena
 def enterprise_rules(enterprise_id: str) -> GapScenario:
     """An enterprise's stored 考核细则."""
     return _enterprise_rules(session.api(), session.identity(), enterprise_id)
+
+
+@st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
+def _enterprise(_api: ApiClient, who: str, enterprise_id: str) -> EnterpriseView | None:
+    try:
+        return _api.enterprise(enterprise_id)
+    except ApiError as e:
+        if e.status == 404:
+            return None
+        raise
+
+
+def enterprise(enterprise_id: str) -> EnterpriseView | None:
+    """An enterprise's stored process map, or None when no documents have been imported for it."""
+    return _enterprise(session.api(), session.identity(), enterprise_id)
+
+
+@st.cache_data(ttl=QUEUE_TTL, show_spinner=False)
+def _enterprise_profile(_api: ApiClient, who: str, enterprise_id: str) -> EnterpriseProfile:
+    return _api.enterprise_profile(enterprise_id)
+
+
+def enterprise_profile(enterprise_id: str) -> EnterpriseProfile:
+    """An enterprise's profile as the gap and change analyses read it."""
+    return _enterprise_profile(session.api(), session.identity(), enterprise_id)
+
+
+def forget_enterprise() -> None:
+    """Drop the cached process map and profile after an import or a confirmation."""
+    _enterprise.clear()
+    _enterprise_profile.clear()
 
 
 @st.cache_data(ttl=SCORES_TTL, show_spinner=False)

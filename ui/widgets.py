@@ -1,21 +1,27 @@
 """Small shared pieces of the pages: readable errors, messages that survive a rerun, the evidence chain
-of a proposal, the validator's verdicts and citations that expand to the article text."""
+of a proposal, the validator's verdicts, citations that expand to the article text, where an item of an
+enterprise's documents was read, and the API's time stamps in China time."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Literal
 
 import streamlit as st
 
 from api.review_schemas import ProposalOut
+from ingestion.enterprise.models import Provenance
 from retrieval.change.models import IndicatorProposal, ObligationProposal, Verdict
+from scoring.db import CHINA_TZ
 from ui import data, session
 from ui.client import ApiError, SessionExpiredError
 
 __all__ = [
+    "CHANGE_TYPE_NAMES",
     "COMPARATOR_SIGNS",
     "LEVELS",
     "RULE_NAMES",
@@ -27,12 +33,14 @@ __all__ = [
     "guard",
     "indicator_facts",
     "keep_choice",
+    "local_time",
     "quote_block",
     "show_flashes",
     "target_text",
     "unique_labels",
     "verdict_rows",
     "verdicts",
+    "where",
 ]
 
 STATUS_NAMES = {
@@ -53,9 +61,17 @@ RULE_NAMES = {
     "bands": "评级区间一致",
 }
 LEVELS = ("企业", "部门", "岗位")
+CHANGE_TYPE_NAMES = {
+    "add_process": "新增工序",
+    "new_material": "新物料",
+    "new_equipment": "新设备",
+    "expand": "扩产/改造",
+    "regulation_change": "法规变化",
+}
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "=": "="}
 
 Kind = Literal["success", "info", "warning", "error"]
+_TABLE_ROW = re.compile(r"table (?P<table>\d+) row (?P<row>\d+)")
 _FLASH = "hsekg_flash"
 
 
@@ -208,3 +224,31 @@ def evidence_chain(proposal: ProposalOut, *, key: str) -> None:
     st.dataframe(indicator_facts(proposal.indicator), hide_index=True, width="stretch", key=f"{key}-facts")
     if proposal.indicator.chain:
         st.caption("推理链：" + " → ".join(proposal.indicator.chain))
+
+
+def where(source: Provenance) -> str:
+    """Where an item was read, as an expert looks it up: the file, then the page and paragraph (counted
+    from 1), or the table row or cell: ``《工艺流程说明.pdf》第2页第15段``, ``《环评报告表.md》第1个表格第3行``,
+    ``《设备清单.xlsx》单元格 设备清单!B3``."""
+    text = f"《{source.file}》"
+    if source.page is not None:
+        text += f"第{source.page}页"
+    if source.paragraph is not None:
+        text += f"第{source.paragraph + 1}段"
+    row = _TABLE_ROW.fullmatch(source.cell)
+    if row is not None:  # a table of a document: "table <0-based index> row <data row from 1>"
+        text += f"第{int(row['table']) + 1}个表格第{row['row']}行"
+    elif source.cell:
+        text += f"单元格 {source.cell}"
+    return text
+
+
+def local_time(stamp: str) -> str:
+    """An ISO time stamp of the API in China time, to the minute (the text itself if it is not one)."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(CHINA_TZ)
+    return f"{moment:%Y-%m-%d %H:%M}"

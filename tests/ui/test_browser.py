@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from api.settings import REPO_ROOT
+from evals.enterprise_extraction import FIXTURES
 from scoring.db import CHINA_TZ
 from tests.ui.conftest import copy_demo
 from tests.ui.demo_env import PASSWORD, seed_through_api, token, username
@@ -220,6 +221,14 @@ def _journey(served: ServedApp, driver: Any, ui: Ui) -> None:
     ui.idle()
     ui.shot("6-impact")
 
+    documents = [("files", (p.name, p.read_bytes())) for p in sorted((FIXTURES / "auto_parts").glob("*.md"))]
+    url = f"{served.api_url}/enterprises/import"
+    httpx.post(url, files=documents, data={"sector": "汽车零部件"}, headers=expert, timeout=120).raise_for_status()
+    ui.page("企业工艺")
+    ui.text('[data-testid="stMain"]', "工序与模板映射")
+    ui.idle()
+    ui.shot("7-enterprise")
+
     assert sorted(p.name for p in SCREENSHOTS.glob("*.png")) == [
         "0-login.png",
         "1-review-detail.png",
@@ -229,4 +238,5 @@ def _journey(served: ServedApp, driver: Any, ui: Ui) -> None:
         "4-dashboard.png",
         "5-graph.png",
         "6-impact.png",
+        "7-enterprise.png",
     ]
