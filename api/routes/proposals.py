@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import ChangeDep, CurrentUser, PageParams, ReviewQueueDep
+from api.deps import ChangeDep, CurrentUser, PageParams, ReviewQueueDep, ServicesDep
+from api.enterprise_rules import enterprise_rules
 from api.errors import problem_responses
 from api.review_queue import ProposalView, RunInput
 from api.review_schemas import (
@@ -21,7 +22,8 @@ from api.review_schemas import (
     ProposalRunOut,
 )
 from api.schemas import Page
-from kg.errors import HsekgError
+from kg.errors import HsekgError, NotFoundError
+from retrieval.change.validator import from_current
 
 __all__ = ["proposal_out", "router"]
 
@@ -57,10 +59,19 @@ def proposal_out(view: ProposalView) -> ProposalOut:
 
 
 @router.post("/proposals/runs", name="proposals.run", response_model=ProposalRunOut, status_code=201)
-def run_change(body: ProposalRunIn, user: CurrentUser, change: ChangeDep, queue: ReviewQueueDep) -> ProposalRunOut:
-    """Propose risks, duties and indicators for a change and store the indicators in the review queue."""
+def run_change(
+    body: ProposalRunIn, user: CurrentUser, change: ChangeDep, queue: ReviewQueueDep, services: ServicesDep
+) -> ProposalRunOut:
+    """Propose risks, duties and indicators for a change and store the indicators in the review queue.
+
+    The indicators the caller's enterprise is already assessed on (its stored 考核细则, when the records
+    database has one) are what the validator's duplicate rule compares against."""
     scenario = body.scenario
-    result = change.proposer.run(scenario)
+    try:
+        current = enterprise_rules(services.engine, services.kb, user.enterprise_id).indicators
+    except NotFoundError:
+        current = []
+    result = change.proposer.run(scenario, [from_current(i) for i in current])
     process = scenario.change.process.name if scenario.change.process else ""
     run = RunInput(
         source="change",

@@ -364,3 +364,28 @@ def test_token_lifetime_comes_from_settings(tmp_path: Path, kb: KnowledgeBase, s
     env = build_env(tmp_path, kb, small_graph, token_minutes=480)
     r = env.client().post("/auth/token", data={"username": "e1-viewer", "password": support.PASSWORD})
     assert r.json()["expires_in"] == 480 * 60
+
+
+def test_a_change_run_checks_duplicates_against_the_enterprise_s_own_rules(env: Env) -> None:
+    from sqlalchemy.orm import Session
+
+    from scoring.db import IndicatorAssignment, IndicatorSnapshot
+
+    with Session(env.engine) as session, session.begin():  # E1's own 考核细则 already has this indicator
+        session.add(
+            IndicatorSnapshot(
+                id="own_ledger", name="环境管理台账完整率", level="部门", kind="rate", target=100.0,
+                comparator=">=", unit="%", excellent=100.0, qualified=100.0,
+            )
+        )  # fmt: skip
+        session.flush()
+        session.add(IndicatorAssignment(enterprise_id="E1", indicator_id="own_ledger", level="部门", unit_id="D1"))
+    proposals = _run(env)["proposals"]
+    assert isinstance(proposals, list)
+    ledger = next(p for p in proposals if p["indicator"]["library_id"] == "ind_ledger")
+    duplicate = next(v for v in ledger["indicator"]["verdicts"] if v["rule"] == "not_duplicate")
+    assert not duplicate["ok"] and "环境管理台账" in duplicate["reason"]
+    assert ledger["status"] == "proposed" and not ledger["valid"]
+    other = _run(env, enterprise="E2")["proposals"]  # E2 has no such indicator
+    assert isinstance(other, list)
+    assert next(p for p in other if p["indicator"]["library_id"] == "ind_ledger")["valid"]
