@@ -145,14 +145,6 @@ def _proposals(services: Services, result: DemoSeedResult, progress: Callable[[s
     progress("规则缺口：示范企业现行考核细则")
     report = change.gaps.run(rules)
     if report.suggestions:
-        checked, obligations = change.checked_suggestions(report, rules)
-        run = RunInput(
-            source="gap",
-            enterprise_id=DEMO_ENTERPRISE,
-            sector=rules.sector,
-            process="、".join(p.name for p in rules.processes)[:300],
-            change=f"规则缺口：{rules.enterprise} 的考核细则未覆盖 {len(report.gaps)} 项义务",
-            scenario=rules.model_dump(mode="json"),
-        )
-        created += len(queue.add_run(run, checked, obligations=obligations, actor="demo-expert")[1])
+        _, views = queue.add_gap_suggestions(report, rules, change, enterprise_id=DEMO_ENTERPRISE, actor="demo-expert")
+        created += len(views)
     return created

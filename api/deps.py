@@ -44,6 +44,7 @@ from kg.models import Label, Rel
 from kg.store import GraphCounts, GraphStore, Neighbour
 from retrieval.answer import Answer
 from retrieval.enterprise_service import EnterpriseService
+from retrieval.hybrid import HybridRetriever
 from scoring.db import utcnow
 from scoring.service import ScoringService
 
@@ -210,9 +211,22 @@ class Services:
 
             graph = self.graph
             store = graph if isinstance(graph, GraphStore) else self._graph_store()
-            return open_answerer(self.settings, store)
+            return open_answerer(self.settings, store, retriever=self.retriever)
 
         return self._get("answerer", build)
+
+    @property
+    def retriever(self) -> HybridRetriever | None:
+        """Hybrid retrieval over the persisted indexes, shared by Q&A and change proposals so the embedding
+        model is loaded once; None until ``hsekg index`` has built them."""
+
+        def build() -> HybridRetriever | None:
+            from api.wiring import index_dir, open_retriever
+            from retrieval.index import RetrievalIndex
+
+            return open_retriever(self.settings) if RetrievalIndex(index_dir(self.settings)).exists() else None
+
+        return self._get("retriever", build)
 
     @property
     def scoring(self) -> ScoringService:
@@ -288,16 +302,9 @@ class Services:
         """Change proposals, gaps, validation and impact over the graph (catalog loaded on first use)."""
 
         def build() -> ChangeEngine:
-            from api.wiring import FUSION, embedder_for, index_dir
-            from retrieval.index import RetrievalIndex
-
             graph = self.graph
             store = graph if isinstance(graph, GraphStore) else self._graph_store()
-            retriever = None
-            if (index_dir(self.settings) / "bm25.json").exists():
-                embedder = embedder_for(self.settings, required=False)
-                retriever = RetrievalIndex(index_dir(self.settings)).load(embedder, FUSION)
-            return ChangeEngine(store, retriever=retriever)
+            return ChangeEngine(store, retriever=self.retriever)
 
         return self._get("change", build)
 

@@ -27,15 +27,20 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy import Boolean, Engine, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from api.store import ApiBase, AuditSink
+from api.store import ApiBase, AuditSink, check_decision
 from kg.errors import ConflictError, NotFoundError, ValidationFailedError
 from retrieval.change.models import IndicatorProposal, ObligationProposal, RiskProposal
 from scoring.db import UtcDateTime, utcnow
+
+if TYPE_CHECKING:
+    from api.change_engine import ChangeEngine
+    from retrieval.change.gaps import GapReport
+    from retrieval.change.inputs import GapScenario
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -238,6 +243,22 @@ class ReviewQueue:
             )
             return run_id, [_view(r, run.model) for r in rows]
 
+    def add_gap_suggestions(
+        self, report: GapReport, scenario: GapScenario, change: ChangeEngine, *, enterprise_id: str, actor: str
+    ) -> tuple[str, list[ProposalView]]:
+        """Store a gap report's suggestions, validated against the enterprise's current indicators, as a run
+        of source ``gap`` whose evidence is the uncovered duties with their quoted clauses."""
+        checked, obligations = change.checked_suggestions(report, scenario)
+        run = RunInput(
+            source="gap",
+            enterprise_id=enterprise_id,
+            sector=scenario.sector,
+            process="、".join(p.name for p in scenario.processes),
+            change=f"规则缺口：{scenario.enterprise or scenario.id} 的考核细则未覆盖 {len(report.gaps)} 项义务",
+            scenario=scenario.model_dump(mode="json"),
+        )
+        return self.add_run(run, checked, obligations=obligations, actor=actor)
+
     @staticmethod
     def _row(
         run_id: str,
@@ -433,12 +454,7 @@ class ReviewQueue:
 
 
 def _check_decision(decision: str, comment: str, changes: Mapping[str, Any]) -> None:
-    if decision == "reject" and not comment.strip():
-        raise ValidationFailedError("a rejection needs a comment saying why")
-    if decision == "edit" and not changes:
-        raise ValidationFailedError("an edit needs at least one changed field")
-    if decision != "edit" and changes:
-        raise ValidationFailedError("changes are only accepted with decision 'edit'")
+    check_decision(decision, comment, changes)
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         raise ValidationFailedError(f"fields that cannot be edited: {', '.join(unknown)}")

@@ -49,6 +49,7 @@ __all__ = [
     "RecordScope",
     "StoredRecord",
     "UserRow",
+    "check_decision",
     "ensure_api_schema",
 ]
 
@@ -229,6 +230,21 @@ Decision = Literal["approve", "reject", "edit"]
 _STATUS: dict[str, str] = {"approve": "approved", "reject": "rejected", "edit": "edited"}
 
 
+def check_decision(decision: str, comment: str, changes: Mapping[str, Any]) -> None:
+    """The rules every review decision follows, on indicators and on proposals alike.
+
+    Raises:
+        ValidationFailedError: a rejection without a comment, an edit without changes, or changes given
+            with approve/reject.
+    """
+    if decision == "reject" and not comment.strip():
+        raise ValidationFailedError("a rejection needs a comment saying why")
+    if decision == "edit" and not changes:
+        raise ValidationFailedError("an edit needs at least one changed field")
+    if decision != "edit" and changes:
+        raise ValidationFailedError("changes are only accepted with decision 'edit'")
+
+
 class AuditSink(Protocol):
     """Where writes are recorded (:class:`api.audit.AuditLog`), inside the writer's transaction."""
 
@@ -301,12 +317,7 @@ class IndicatorReviews:
             ValidationFailedError: a rejection without a comment, an edit without changes, or
                 changes given with approve/reject.
         """
-        if decision == "reject" and not comment.strip():
-            raise ValidationFailedError("a rejection needs a comment saying why")
-        if decision == "edit" and not changes:
-            raise ValidationFailedError("an edit needs at least one changed field")
-        if decision != "edit" and changes:
-            raise ValidationFailedError("changes are only accepted with decision 'edit'")
+        check_decision(decision, comment, changes)
         now = self._clock()
         with Session(self._engine) as session, session.begin():
             state = session.get(IndicatorStateRow, indicator_id)

@@ -12,9 +12,17 @@ from kg.factory import open_graph_store
 from kg.store import GraphStore
 from retrieval.answer import AbstainPolicy, Answerer
 from retrieval.embedder import Embedder, SentenceTransformerEmbedder
-from retrieval.hybrid import FusionConfig
+from retrieval.hybrid import FusionConfig, HybridRetriever
 
-__all__ = ["ABSTAIN_POLICY", "FUSION", "embedder_for", "graph_store", "index_dir", "open_answerer"]
+__all__ = [
+    "ABSTAIN_POLICY",
+    "FUSION",
+    "embedder_for",
+    "graph_store",
+    "index_dir",
+    "open_answerer",
+    "open_retriever",
+]
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +71,27 @@ def embedder_for(settings: Settings, *, required: bool) -> Embedder | None:
     )
 
 
-def open_answerer(settings: Settings, store: GraphStore, *, fusion: FusionConfig | None = None) -> Answerer:
-    """The answerer over the persisted indexes."""
+def open_retriever(settings: Settings, *, fusion: FusionConfig | None = None) -> HybridRetriever:
+    """Hybrid retrieval over the persisted indexes (the embedder loaded once, if prepared).
+
+    Raises:
+        RetrievalError: the indexes are missing or unreadable.
+    """
     from retrieval.index import RetrievalIndex
 
     embedder = embedder_for(settings, required=False)
-    retriever = RetrievalIndex(index_dir(settings)).load(embedder, fusion or FUSION)
+    return RetrievalIndex(index_dir(settings)).load(embedder, fusion or FUSION)
+
+
+def open_answerer(
+    settings: Settings,
+    store: GraphStore,
+    *,
+    fusion: FusionConfig | None = None,
+    retriever: HybridRetriever | None = None,
+) -> Answerer:
+    """The answerer over the persisted indexes, or over ``retriever`` when one is already open."""
+    retriever = retriever or open_retriever(settings, fusion=fusion)
     writer = None
     if settings.llm_base_url and settings.llm_model:
         from retrieval.llm import LlmAnswerWriter, OpenAICompatibleChat

@@ -116,9 +116,13 @@ class RetrievalIndex:
         index.save(self.folder)
         (self.folder / "dense_digests.json").write_text(json.dumps(digests), encoding="utf-8")
 
+    def exists(self) -> bool:
+        """Whether an index has been built in the folder."""
+        return (self.folder / "bm25.json").exists()
+
     def load(self, embedder: Embedder | None, config: FusionConfig | None = None) -> HybridRetriever:
         """A retriever over the persisted indexes (dense only when present and an embedder is given)."""
-        if not (self.folder / "bm25.json").exists():
+        if not self.exists():
             raise RetrievalError(f"no retrieval index in {self.folder}: run hsekg index (or hsekg ingest)")
         rows = [json.loads(line) for line in (self.folder / "docs.jsonl").read_text(encoding="utf-8").splitlines()]
         docs = [RetrievalDoc(**{**row, "articles": tuple(row["articles"])}) for row in rows]

@@ -11,10 +11,9 @@ from api.change_engine import ChangeEngine
 from api.deps import ChangeDep, CurrentUser, ReviewQueueDep, ServicesDep
 from api.enterprise_rules import enterprise_rules
 from api.errors import problem_responses
-from api.review_queue import ReviewQueue, RunInput
+from api.review_queue import ReviewQueue
 from api.review_schemas import GapRunIn, GapRunOut
 from kg.errors import UnsupportedDocumentError
-from retrieval.change.gaps import GapReport
 from retrieval.change.impact import ImpactReport
 from retrieval.change.inputs import GapScenario, ProcessInput
 from retrieval.change.rules_sheet import RulesSheetReader
@@ -26,31 +25,14 @@ router = APIRouter(tags=["gaps and impact"], responses=problem_responses(401, 40
 _SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 
-def _queue_suggestions(
-    report: GapReport, scenario: GapScenario, change: ChangeEngine, queue: ReviewQueue, *, actor: str, enterprise: str
-) -> tuple[str, list[str]]:
-    """Validate the report's suggestions against the current set and store them in the review queue."""
-    checked, obligations = change.checked_suggestions(report, scenario)
-    run = RunInput(
-        source="gap",
-        enterprise_id=enterprise,
-        sector=scenario.sector,
-        process="、".join(p.name for p in scenario.processes)[:300],
-        change=f"规则缺口：{scenario.enterprise or scenario.id} 的考核细则未覆盖 {len(report.gaps)} 项义务",
-        scenario=scenario.model_dump(mode="json"),
-    )
-    run_id, views = queue.add_run(run, checked, obligations=obligations, actor=actor)
-    return run_id, [v.id for v in views]
-
-
 def _gap_run(
     scenario: GapScenario, send: bool, change: ChangeEngine, queue: ReviewQueue, *, actor: str, enterprise: str
 ) -> GapRunOut:
     report = change.gaps.run(scenario)
     if not send or not report.suggestions:
         return GapRunOut(report=report)
-    run_id, ids = _queue_suggestions(report, scenario, change, queue, actor=actor, enterprise=enterprise)
-    return GapRunOut(report=report, proposal_ids=ids, run_id=run_id)
+    run_id, views = queue.add_gap_suggestions(report, scenario, change, enterprise_id=enterprise, actor=actor)
+    return GapRunOut(report=report, proposal_ids=[v.id for v in views], run_id=run_id)
 
 
 @router.post("/gaps", name="gaps.run", response_model=GapRunOut)

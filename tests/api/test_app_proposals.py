@@ -389,3 +389,10 @@ def test_a_change_run_checks_duplicates_against_the_enterprise_s_own_rules(env: 
     other = _run(env, enterprise="E2")["proposals"]  # E2 has no such indicator
     assert isinstance(other, list)
     assert next(p for p in other if p["indicator"]["library_id"] == "ind_ledger")["valid"]
+
+
+def test_the_edit_schema_and_the_queue_agree_on_the_editable_fields() -> None:
+    from api.review_queue import EDITABLE_FIELDS
+    from api.review_schemas import ProposalEdit
+
+    assert set(ProposalEdit.model_fields) == set(EDITABLE_FIELDS)
