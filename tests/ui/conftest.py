@@ -72,12 +72,18 @@ def demo_api(tmp_path_factory: pytest.TempPathFactory, demo_template: Path, shar
 
 
 @pytest.fixture
-def app(demo_api: DemoApi, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The UI's entry script under AppTest, talking to the demo API (caches emptied)."""
+def app(demo_api: DemoApi, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """The UI's entry script under AppTest, talking to the demo API (caches emptied).
+
+    The entry script turns an unexpected exception into a readable "页面出错" line for the expert; here
+    such a line fails the test, so the catch-all cannot hide a bug."""
     monkeypatch.setenv("HSEKG_API_URL", demo_api.url)
     st.cache_data.clear()
     st.cache_resource.clear()
-    return AppTest.from_file(str(UI_APP), default_timeout=120)
+    at = AppTest.from_file(str(UI_APP), default_timeout=120)
+    yield at
+    crashes = [e.value for e in at.error if str(e.value).startswith("页面出错")]
+    assert not crashes, crashes
 
 
 def log_in(at: AppTest, role: str = "expert") -> AppTest:
