@@ -41,6 +41,7 @@ from api.users import UserDirectory
 from kg.corpus import KnowledgeBase
 from kg.errors import ConfigError
 from kg.models import Label, Rel
+from kg.report import ProcessGraphReader
 from kg.store import GraphCounts, GraphStore, Neighbour
 from retrieval.answer import Answer
 from retrieval.enterprise_service import EnterpriseService
@@ -81,7 +82,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class GraphReader(Protocol):
+class GraphReader(ProcessGraphReader, Protocol):
     """The graph reads the API needs (every :class:`kg.store.GraphStore` is one)."""
 
     def get(self, label: Label, node_id: str) -> dict[str, Any] | None:

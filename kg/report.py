@@ -7,13 +7,26 @@ article numbers shown are exactly those stored in the graph, never written by ha
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Protocol
 
 from pydantic import BaseModel
 
-from kg.models import Label
-from kg.store import GraphStore
+from kg.models import Label, Rel
+from kg.store import ClausePath, Coverage, GraphStore, ProcessRisk, RiskObligation
 
-__all__ = ["CitedArticle", "ObligationLine", "ProcessReport", "RiskLine", "applies", "build_report"]
+__all__ = [
+    "CitedArticle",
+    "GraphEdge",
+    "GraphNode",
+    "Neighbourhood",
+    "ObligationLine",
+    "ProcessGraphReader",
+    "ProcessReport",
+    "RiskLine",
+    "applies",
+    "build_report",
+    "process_neighbourhood",
+]
 
 
 class CitedArticle(BaseModel):
@@ -148,3 +161,92 @@ def build_report(
     ]
     indicators = store.find(Label.INDICATOR, ids=list(indicator_ids))
     return ProcessReport(processes=processes, indicators=indicators, uncovered=uncovered)
+
+
+class GraphNode(BaseModel):
+    """A node of a process's neighbourhood, with a display name."""
+
+    id: str
+    label: str
+    name: str
+
+
+class GraphEdge(BaseModel):
+    """An edge of a process's neighbourhood."""
+
+    source: str
+    target: str
+    type: str
+
+
+class Neighbourhood(BaseModel):
+    """A process, its risks, their obligations with the clauses behind them, and the indicators measuring
+    a risk or an obligation."""
+
+    process: str
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+
+
+class ProcessGraphReader(Protocol):
+    """The batched reads a process's neighbourhood needs (every :class:`kg.store.GraphStore` has them)."""
+
+    def risks_of_processes(self, process_ids: Sequence[str]) -> list[ProcessRisk]:
+        """Risks linked to the given processes."""
+        ...
+
+    def obligations_of_risks(self, risk_ids: Sequence[str]) -> list[RiskObligation]:
+        """Obligations governing the given risks."""
+        ...
+
+    def clause_paths(self, process_id: str) -> list[ClausePath]:
+        """Every chain from a process to the clauses behind its obligations."""
+        ...
+
+    def indicators_covering(
+        self, *, risk_ids: Sequence[str] = (), obligation_ids: Sequence[str] = ()
+    ) -> list[Coverage]:
+        """Indicators measuring any of the given risks or obligations."""
+        ...
+
+
+def process_neighbourhood(store: ProcessGraphReader, process: dict[str, object]) -> Neighbourhood:
+    """The neighbourhood of an existing process, in four batched queries."""
+    pid = str(process["id"])
+    nodes: dict[str, GraphNode] = {pid: _graph_node(Label.PROCESS, process)}
+    edges: dict[tuple[str, str, str], GraphEdge] = {}
+
+    def link(source: str, target: str, rel: Rel) -> None:
+        edges.setdefault((source, target, rel.value), GraphEdge(source=source, target=target, type=rel.value))
+
+    risk_ids = []
+    for pr in store.risks_of_processes([pid]):
+        rid = str(pr.risk["id"])
+        nodes.setdefault(rid, _graph_node(Label.RISK, pr.risk))
+        link(pid, rid, Rel.HAS_RISK)
+        risk_ids.append(rid)
+    obligation_ids = []
+    for ro in store.obligations_of_risks(risk_ids):
+        oid = str(ro.obligation["id"])
+        nodes.setdefault(oid, _graph_node(Label.OBLIGATION, ro.obligation))
+        link(ro.risk_id, oid, Rel.GOVERNED_BY)
+        obligation_ids.append(oid)
+    for path in store.clause_paths(pid):
+        cid = str(path.clause["id"])
+        nodes.setdefault(cid, _graph_node(Label.CLAUSE, path.clause))
+        link(path.obligation_id, cid, Rel.DERIVED_FROM)
+    for c in store.indicators_covering(risk_ids=risk_ids, obligation_ids=sorted(set(obligation_ids))):
+        iid = str(c.indicator["id"])
+        nodes.setdefault(iid, _graph_node(Label.INDICATOR, c.indicator))
+        link(iid, c.target_id, Rel.MEASURES)
+    return Neighbourhood(process=pid, nodes=list(nodes.values()), edges=list(edges.values()))
+
+
+def _graph_node(label: Label, props: dict[str, object]) -> GraphNode:
+    name = props.get("name") or props.get("title") or props.get("action") or props.get("id")
+    if label == Label.CLAUSE:
+        law, _, number = str(props["id"]).partition("#")
+        name = f"《{law}》第{number}条" if number.isdigit() else str(props["id"])
+    elif label == Label.OBLIGATION:
+        name = f"{props.get('subject') or ''}{props.get('modality') or ''}{str(props.get('action') or '')[:30]}"
+    return GraphNode(id=str(props["id"]), label=label.value, name=str(name))
