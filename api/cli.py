@@ -109,6 +109,7 @@ def init(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             "obligations": len(kb.obligations),
             "indicators": len(kb.indicators),
             "courses": len(kb.courses),
+            "topics": len(kb.topics),
         },
         "graph": counts.model_dump(),
     }

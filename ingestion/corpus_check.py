@@ -2,7 +2,8 @@
 
 Every law + article reference must resolve to an existing article, and the article's text must
 contain at least one key term of the entry that cites it: a cheap, strong guard against a wrong
-article number. Run as ``python -m ingestion.corpus_check [CORPUS_DIR] [REGULATIONS_DIR]``.
+article number. Article topics (条文主旨) must name an existing article. Run as
+``python -m ingestion.corpus_check [CORPUS_DIR] [REGULATIONS_DIR]``.
 """
 
 from __future__ import annotations
@@ -70,6 +71,13 @@ def check_references(kb: KnowledgeBase, statutes: dict[str, Statute]) -> list[Re
                     problems.append(
                         ReferenceProblem(kb.where(ob.id), ob.id, ref, f"none of the key terms {ob.key_terms} occurs")
                     )
+    for topic in kb.topics:
+        statute = statutes.get(topic.law)
+        if statute is None:
+            why = "no statute text" if manifest_files.get(topic.law) else "law not held as text"
+            problems.append(ReferenceProblem(kb.where(topic.id), topic.id, topic.ref, why))
+        elif statute.article(topic.article) is None:
+            problems.append(ReferenceProblem(kb.where(topic.id), topic.id, topic.ref, "no such article"))
     return problems
 
 
@@ -94,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         "obligations": len(kb.obligations),
         "indicators": len(kb.indicators),
         "courses": len(kb.courses),
+        "topics": len(kb.topics),
         "references": sum(1 for _ in kb.all_refs()),
         "problems": len(problems),
     }

@@ -7,12 +7,13 @@ is kept as ``<reg>@<version>#<key>`` with ``SUCCEEDED_BY`` to its successor.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ingestion.links import Link
 from ingestion.parse import ParsedRegulation
 from ingestion.versions import ArticleDiff
+from kg.corpus import TopicEntry
 from kg.models import Clause, Label, LimitValue, Node, Obligation, Regulation, Rel
 from kg.store import Edge, GraphBatch
 
@@ -27,7 +28,9 @@ class RegulationWrite:
     owned: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _statute_clauses(parsed: ParsedRegulation) -> tuple[list[Clause], list[tuple[str, str, Label]]]:
+def _statute_clauses(
+    parsed: ParsedRegulation, topics: Mapping[str, TopicEntry]
+) -> tuple[list[Clause], list[tuple[str, str, Label]]]:
     assert parsed.statute is not None
     reg = parsed.id
     clauses: list[Clause] = []
@@ -35,7 +38,13 @@ def _statute_clauses(parsed: ParsedRegulation) -> tuple[list[Clause], list[tuple
     for number, article in sorted(parsed.statute.articles.items()):
         art_id = Clause.make_id(reg, number)
         common = {"regulation": reg, "article": number, "chapter": article.chapter, "version": parsed.version}
-        clauses.append(Clause(id=art_id, text=article.text, page=article.page, **common))
+        topic = topics.get(art_id)
+        clauses.append(
+            Clause(
+                id=art_id, text=article.text, page=article.page, topic=topic.topic if topic else "",
+                keywords=list(topic.keywords) if topic else [], **common,
+            )
+        )  # fmt: skip
         parents.append((art_id, reg, Label.REGULATION))
         for p_no, paragraph in enumerate(article.paragraphs, start=1):
             p_id = Clause.make_id(reg, number, p_no)
@@ -109,9 +118,16 @@ def regulation_batch(
     kb_risks: Sequence[Link],
     previous: tuple[str, dict[str, str], dict[str, list[str]]] | None,
     diff: ArticleDiff | None,
+    topics: Mapping[str, TopicEntry] | None = None,
 ) -> RegulationWrite:
-    """All writes for a regulation version; ``previous`` is (version, texts, owned ids) of the last one."""
-    clauses, parents = _statute_clauses(parsed) if parsed.form == "statute" else _standard_clauses(parsed)
+    """All writes for a regulation version; ``previous`` is (version, texts, owned ids) of the last one.
+
+    ``topics`` are the knowledge base's 条文主旨 by article id, stored on the article clauses.
+    """
+    if parsed.form == "statute":
+        clauses, parents = _statute_clauses(parsed, topics or {})
+    else:
+        clauses, parents = _standard_clauses(parsed)
     limit_nodes, limit_edges = _limits(parsed, {c.id for c in clauses})
     obligations = _obligation_nodes(parsed, penalties)
     owned = {

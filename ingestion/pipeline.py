@@ -131,9 +131,11 @@ class RegulationIngestor:
         diff = diff_versions(previous[1], parsed.texts) if previous is not None else None
         penalties = penalty_links(parsed.statute, parsed.obligations) if parsed.statute else []
         kb_obs, kb_risks = knowledge_base_links(parsed.obligations, self.kb) if self.kb else ([], [])
+        topics = self.kb.topics_by_article() if self.kb else {}
         write = regulation_batch(
-            parsed, penalties=penalties, kb_obligations=kb_obs, kb_risks=kb_risks, previous=previous, diff=diff
-        )
+            parsed, penalties=penalties, kb_obligations=kb_obs, kb_risks=kb_risks, previous=previous, diff=diff,
+            topics=topics,
+        )  # fmt: skip
         self.store.apply(write.batch)
         self.state.save_version(parsed.id, parsed.version, parsed.texts, write.owned)
         return DocumentStatus(

@@ -13,6 +13,7 @@ Files and their top-level keys::
     obligations*.yaml obligations:  ObligationEntry   (duties with law + article references)
     indicators.yaml   indicators:   IndicatorEntry    (five-level 环节-岗位-指标-标准-方法 library)
     training.yaml     courses:      CourseEntry       (training catalog addressing risks)
+    topics_*.yaml     topics:       TopicEntry        (条文主旨 and practice keywords per article, a retrieval aid)
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ __all__ = [
     "RegulationEntry",
     "RiskEntry",
     "SectorEntry",
+    "TopicEntry",
     "load_knowledge_base",
 ]
 
@@ -193,6 +195,29 @@ class IndicatorEntry(_Entry):
         return self
 
 
+class TopicEntry(_Entry):
+    """The 条文主旨 (heading) of one article and the words practitioners use for its subject.
+
+    Written by the project in its own words; retrieval indexes it beside the article text, so a question
+    put as a concept (事故等级, 双重预防机制) finds the article that governs it.
+    """
+
+    law: str = Field(description="File stem in the regulations folder")
+    article: int = Field(ge=1)
+    topic: str = Field(min_length=2, max_length=40)
+    keywords: list[str] = Field(default_factory=list, max_length=12)
+
+    @property
+    def id(self) -> str:
+        """Unique per article: ``topic:<law>#<article>``."""
+        return f"topic:{self.law}#{self.article}"
+
+    @property
+    def ref(self) -> ArticleRef:
+        """The article described."""
+        return ArticleRef(law=self.law, article=self.article)
+
+
 class CourseEntry(_Entry):
     """A training course that addresses risks."""
 
@@ -212,6 +237,7 @@ _FILES: dict[str, tuple[str, type[_Entry]]] = {
     "obligations": ("obligations", ObligationEntry),
     "indicators": ("indicators", IndicatorEntry),
     "training": ("courses", CourseEntry),
+    "topics": ("topics", TopicEntry),
 }
 
 
@@ -226,6 +252,7 @@ class KnowledgeBase:
     obligations: list[ObligationEntry]
     indicators: list[IndicatorEntry]
     courses: list[CourseEntry]
+    topics: list[TopicEntry] = field(default_factory=list)
     origins: dict[str, str] = field(default_factory=dict)
 
     def where(self, entry_id: str) -> str:
@@ -237,6 +264,10 @@ class KnowledgeBase:
         for ob in self.obligations:
             for ref in (*ob.cites, *ob.historical, *ob.penalty):
                 yield ob.id, ref
+
+    def topics_by_article(self) -> dict[str, TopicEntry]:
+        """Topic entries by article id (``<law>#<article>``)."""
+        return {t.ref.clause_id: t for t in self.topics}
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -317,6 +348,7 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
         obligations=[e for e, _ in found["obligations"] if isinstance(e, ObligationEntry)],
         indicators=[e for e, _ in found["indicators"] if isinstance(e, IndicatorEntry)],
         courses=[e for e, _ in found["training"] if isinstance(e, CourseEntry)],
+        topics=[e for e, _ in found["topics"] if isinstance(e, TopicEntry)],
         origins=origins,
     )
     _check_references(kb)
@@ -352,3 +384,5 @@ def _check_references(kb: KnowledgeBase) -> None:
     if regulations:
         for owner, ref in kb.all_refs():
             need(owner, "regulation", [ref.law], regulations)
+        for topic in kb.topics:
+            need(topic.id, "regulation", [topic.law], regulations)

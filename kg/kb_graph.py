@@ -1,15 +1,17 @@
 """Turn the validated knowledge base into graph writes (one :class:`~kg.store.GraphBatch`).
 
-Clause nodes are created for every article the knowledge base cites, carrying the article text when
-the caller supplies it (the statute files are read by ``ingestion``; this layer does not read them).
+Clause nodes are created for every article the knowledge base cites or gives a topic (条文主旨),
+carrying the article text when the caller supplies it (the statute files are read by ``ingestion``;
+this layer does not read them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain
 
-from kg.corpus import ArticleRef, IndicatorEntry, KnowledgeBase, ObligationEntry
+from kg.corpus import ArticleRef, IndicatorEntry, KnowledgeBase, ObligationEntry, TopicEntry
 from kg.models import (
     Clause,
     Department,
@@ -46,14 +48,17 @@ def stage_id(sector_id: str, stage: str) -> str:
     return f"{sector_id}/{stage}"
 
 
-def _clause(ref: ArticleRef, texts: Mapping[str, ArticleText]) -> Clause:
+def _clause(ref: ArticleRef, texts: Mapping[str, ArticleText], topics: Mapping[str, TopicEntry]) -> Clause:
     found = texts.get(ref.clause_id)
+    topic = topics.get(ref.clause_id)
     return Clause(
         id=ref.clause_id,
         regulation=ref.law,
         article=ref.article,
         text=found.text if found else "",
         chapter=found.chapter if found else "",
+        topic=topic.topic if topic else "",
+        keywords=list(topic.keywords) if topic else [],
     )
 
 
@@ -203,15 +208,20 @@ def _add_taxonomy(batch: GraphBatch, kb: KnowledgeBase) -> None:
     )
 
 
-def _unique_clauses(refs: Iterable[ArticleRef], texts: Mapping[str, ArticleText]) -> list[Clause]:
+def _unique_clauses(
+    refs: Iterable[ArticleRef], texts: Mapping[str, ArticleText], topics: Mapping[str, TopicEntry]
+) -> list[Clause]:
     seen: dict[str, Clause] = {}
     for ref in refs:
-        seen.setdefault(ref.clause_id, _clause(ref, texts))
+        seen.setdefault(ref.clause_id, _clause(ref, texts, topics))
     return list(seen.values())
 
 
 def _add_obligations(batch: GraphBatch, kb: KnowledgeBase, texts: Mapping[str, ArticleText]) -> None:
-    clauses = _unique_clauses((ref for _, ref in kb.all_refs()), texts)
+    # articles with a topic (条文主旨) are written too, so editing a topic and running init updates the graph
+    topics = kb.topics_by_article()
+    refs = chain((ref for _, ref in kb.all_refs()), (t.ref for t in kb.topics))
+    clauses = _unique_clauses(refs, texts, topics)
     batch.add_nodes(clauses)
     batch.add_edges(
         Rel.PART_OF, Label.CLAUSE, Label.REGULATION, (Edge(c.id, c.regulation, source=KB_SOURCE) for c in clauses)

@@ -166,6 +166,8 @@ class Clause(Node):
     chapter: str = ""
     page: int | None = None
     version: str = ""
+    topic: str = Field(default="", description="条文主旨 of an article, from the knowledge base")
+    keywords: list[str] = Field(default_factory=list, description="Practice words for the article's subject")
 
     @staticmethod
     def make_id(regulation: str, article: int, paragraph: int | None = None, item: int | None = None) -> str:

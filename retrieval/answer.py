@@ -38,6 +38,7 @@ class Citation(BaseModel):
     law: str
     article: int
     title: str = ""
+    topic: str = Field(default="", description="条文主旨 of the article, from the knowledge base")
     quote: str = ""
     status: str = ""
     current: bool = True
@@ -178,6 +179,7 @@ class Answerer:
             law=hit.law,
             article=hit.article,
             title=str(regulation.get("title", hit.law)),
+            topic=str(clause.get("topic") or ""),
             quote=str(clause.get("text", "")),
             status=status,
             current=status != "已废止",
@@ -221,7 +223,8 @@ class Answerer:
             lines.append(f"依据《{d.law}》第{d.article}条：{d.subject}{when}【{d.modality}】{action}{penalty}。")
         if not lines:
             for c in citations[:2]:
-                lines.append(f"《{c.law}》第{c.article}条规定：{c.quote[:160]}")
+                about = f"（{c.topic}）" if c.topic else ""
+                lines.append(f"《{c.law}》第{c.article}条{about}规定：{c.quote[:160]}")
         for c in citations:
             if not c.current and c.successor is not None:
                 lines.append(

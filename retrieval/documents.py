@@ -1,8 +1,10 @@
-"""The units retrieval searches, built from the graph: articles, paragraphs and knowledge-base duties.
+"""The units retrieval searches, built from the graph: articles, paragraphs, article topics and duties.
 
 Every unit points to the article(s) it supports (``<law>#<article>``), so any hit becomes an article
 citation. Knowledge-base duties carry the practice vocabulary (topics, paraphrases) that statute
-text lacks, which bridges "叉车司机" to "特种设备作业人员".
+text lacks, which bridges "叉车司机" to "特种设备作业人员"; article topics (条文主旨 and keywords) name
+the subject of every article, which finds the article a question asks about as a concept (事故等级,
+双重预防机制) rather than in the statute's words.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from kg.store import GraphStore
 
 __all__ = ["RetrievalDoc", "article_key", "load_documents"]
 
-DocKind = Literal["article", "paragraph", "duty"]
+DocKind = Literal["article", "paragraph", "topic", "duty"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def _is_current_article(node: dict[str, object]) -> bool:
 
 
 def load_documents(store: GraphStore) -> list[RetrievalDoc]:
-    """Articles and paragraphs of every ingested statute, and the knowledge base's duties."""
+    """Articles, paragraphs and topics of every ingested statute, and the knowledge base's duties."""
     docs: list[RetrievalDoc] = []
     clauses = [c for c in store.find(Label.CLAUSE) if _is_current_article(c)]
     paragraphs_of: dict[str, int] = {}
@@ -54,6 +56,9 @@ def load_documents(store: GraphStore) -> list[RetrievalDoc]:
         if c.get("paragraph") is None:
             header = f"《{law}》{c.get('chapter', '')} 第{number}条"
             docs.append(RetrievalDoc(f"a:{key}", "article", f"{header} {text}", (key,)))
+            if c.get("topic"):
+                words = " ".join(str(k) for k in c.get("keywords") or [])
+                docs.append(RetrievalDoc(f"t:{key}", "topic", f"{c['topic']} {words}".strip(), (key,)))
         elif c.get("item") is None and paragraphs_of.get(key, 0) > 1:
             docs.append(RetrievalDoc(f"p:{c['id']}", "paragraph", f"《{law}》第{number}条 {text}", (key,)))
     docs.extend(_duty_documents(store))

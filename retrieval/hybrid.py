@@ -1,15 +1,17 @@
-"""Hybrid retrieval: BM25 and dense scores over articles, paragraphs and duties, fused per article.
+"""Hybrid retrieval: BM25 and dense scores over articles, paragraphs, topics and duties, fused per article.
 
 Unit scores become article scores per (method, list): "statute" takes the best of an article and its
-paragraphs, "duty" the best knowledge-base duty citing the article. The article score arrays are
-then fused, by default as a weighted sum of z-scores (each list standardised over its top
-candidates), with a boost for articles of a regulation the question names. Weighted reciprocal-rank
-fusion stays available for comparison. The configuration was chosen by measurement on the dev sets
+paragraphs, "topic" the article's 条文主旨 and keywords, "duty" the best knowledge-base duty citing the
+article. The article score arrays are then fused, by default as a weighted sum of z-scores (each
+list standardised over its top candidates), with a boost for articles of a regulation the question
+names; the words of that regulation's name are taken out of the question first. Weighted
+reciprocal-rank fusion stays available for comparison. The configuration was chosen by measurement on the dev sets
 (``evals/README.md``).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,11 +28,19 @@ __all__ = ["DEFAULT_WEIGHTS", "ArticleHit", "FusionConfig", "HybridRetriever", "
 
 Mode = Literal["bm25", "dense", "hybrid"]
 
+#: The lists unit scores are gathered into, per method: statute text (articles and their paragraphs),
+#: article topics (条文主旨 and keywords) and knowledge-base duties.
+LISTS = ("statute", "topic", "duty")
+_WORD_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_LIST_OF_KIND = {"article": "statute", "paragraph": "statute", "topic": "topic", "duty": "duty"}
+
 #: List weights, by "<method>:<list>", measured best on the dev sets with z-score fusion.
 DEFAULT_WEIGHTS: dict[str, float] = {
     "bm25:statute": 1.0,
+    "bm25:topic": 0.6,
     "bm25:duty": 0.0,
     "dense:statute": 1.0,
+    "dense:topic": 0.3,
     "dense:duty": 1.0,
 }
 
@@ -45,6 +55,7 @@ class FusionConfig:
     depth: int = 50
     paragraph_factor: float = 0.9
     law_boost: float = 2.0
+    strip_law_names: bool = True
 
 
 @dataclass
@@ -112,7 +123,7 @@ class HybridRetriever:
         kinds = np.asarray([self.docs[bm25.ids[r]].kind for r, _ in pairs])
         factor = self.config.paragraph_factor
         self._pair_weight = np.where(kinds == "paragraph", factor, 1.0)
-        self._pair_is_duty = kinds == "duty"
+        self._pair_list = np.asarray([_LIST_OF_KIND[k] for k in kinds.tolist()])
         self._row = {doc_id: i for i, doc_id in enumerate(bm25.ids)}
         self._law_of = np.asarray([k.rsplit("#", 1)[0] for k in self._keys])
         self._laws = sorted(set(self._law_of.tolist()), key=len, reverse=True)
@@ -121,7 +132,8 @@ class HybridRetriever:
         """Per-article scores from unit scores (max over the units supporting an article)."""
         out: dict[str, np.ndarray] = {}
         pair_scores = doc_scores[self._pair_doc] * self._pair_weight
-        for name, mask in (("statute", ~self._pair_is_duty), ("duty", self._pair_is_duty)):
+        for name in LISTS:
+            mask = self._pair_list == name
             best = np.zeros(len(self._keys))
             np.maximum.at(best, self._pair_article[mask], pair_scores[mask])
             out[f"{method}:{name}"] = best
@@ -149,20 +161,34 @@ class HybridRetriever:
                 found.append(law)
         return found
 
+    @staticmethod
+    def without_law_names(query: str, laws: Sequence[str]) -> str:
+        """The question without the names of the regulations it names.
+
+        A named law is served by the law boost; its words (生产 安全 事故 报告 调查 处理 条例) occur in
+        every article of that law and would otherwise swamp the words that pick the article.
+        """
+        for law in laws:
+            query = query.replace(f"《{law}》", " ").replace(law, " ")
+        return query
+
     def search(self, query: str, *, k: int = 10, mode: Mode = "hybrid") -> SearchResult:
         """The ``k`` best articles for ``query``."""
         started = time.perf_counter()
+        named = self.mentioned_laws(query)
+        text = self.without_law_names(query, named) if named and self.config.strip_law_names else query
+        if not _WORD_RE.search(text):
+            text = query  # the question is nothing but a law's name
         lists: dict[str, np.ndarray] = {}
         top_bm25 = top_cos = 0.0
         if mode in ("bm25", "hybrid"):
-            lexical, top_bm25 = self._lexical(query)
+            lexical, top_bm25 = self._lexical(text)
             lists.update(lexical)
         if mode in ("dense", "hybrid"):
-            dense, top_cos = self._dense(query)
+            dense, top_cos = self._dense(text)
             lists.update(dense)
         weights = self._weights_for(mode)
         total, ranks = self._fuse(lists, weights)
-        named = self.mentioned_laws(query)
         if named and self.config.law_boost:
             total = total + self.config.law_boost * np.isin(self._law_of, named) * (total > 0)
         order = [i for i in np.argsort(-total, kind="stable")[:k] if total[i] > 0]
@@ -189,15 +215,17 @@ class HybridRetriever:
             weight = weights.get(name, 0.0)
             if weight <= 0 or not scores.any():
                 continue
-            order = np.argsort(-scores, kind="stable")[:depth]
-            order = order[scores[order] > 0]
+            best = np.argsort(-scores, kind="stable")[:depth]
+            order = best[scores[best] > 0]
             rank = np.zeros(len(self._keys), dtype=np.int64)
             rank[order] = np.arange(1, len(order) + 1)
             ranks[name] = rank
             if self.config.method == "rrf":
                 total[order] += weight / (self.config.rrf_k + rank[order])
             else:
-                top = scores[order]
+                # standardised over the top ``depth`` scores, zeros included: a term found in one unit only
+                # is decisive evidence and must stand out, not be its own mean
+                top = scores[best]
                 spread = float(top.std()) or 1.0
                 total += weight * np.clip((scores - float(top.mean())) / spread, 0.0, None)
         return total, ranks

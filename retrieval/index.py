@@ -26,7 +26,7 @@ from retrieval.lexical import Bm25Index, JiebaTokenizer
 __all__ = ["DENSE_KINDS", "RetrievalIndex", "domain_terms"]
 
 #: Unit kinds that get a vector.
-DENSE_KINDS = frozenset({"article", "duty"})
+DENSE_KINDS = frozenset({"article", "topic", "duty"})
 
 log = logging.getLogger(__name__)
 

@@ -138,13 +138,14 @@ def citation(
     *,
     key: str,
     title: str = "",
+    topic: str = "",
     quote: str = "",
     current: bool = True,
     successor: tuple[str, int] | None = None,
 ) -> None:
-    """An expander naming an article that opens to its full text; a repealed article is flagged with
-    its successor, whose text is shown too."""
-    label = f"《{title or law}》第{article}条"
+    """An expander naming an article (and its 条文主旨) that opens to its full text; a repealed article
+    is flagged with its successor, whose text is shown too."""
+    label = f"《{title or law}》第{article}条" + (f"　{topic}" if topic else "")
     if not current:
         label += "〔已废止〕"
     with st.expander(label, key=key, icon=None if current else ":material/history:"):

@@ -43,6 +43,16 @@ def test_a_missing_paragraph_is_reported(tmp_path: Path) -> None:
     assert problems(kb_with(tmp_path, 1, "[教育和培训]", ", paragraph: 2")) == ["article has 1 paragraphs"]
 
 
+def test_a_topic_must_name_an_existing_article(tmp_path: Path) -> None:
+    (tmp_path / "topics.yaml").write_text(
+        "topics:\n  - {law: 示例法, article: 1, topic: 从业人员培训, keywords: [培训]}\n"
+        "  - {law: 示例法, article: 9, topic: 不存在的条, keywords: [培训]}\n"
+        "  - {law: 他法, article: 1, topic: 未收录的法, keywords: [培训]}\n",
+        encoding="utf-8",
+    )
+    assert problems(tmp_path) == ["no such article", "law not held as text"]
+
+
 @pytest.mark.integration
 def test_statute_article_counts_match_the_readme(shared_dir: Path) -> None:
     readme = (shared_dir / "regulations" / "README.md").read_text(encoding="utf-8")
@@ -61,3 +71,11 @@ def test_every_reference_of_the_knowledge_base_resolves(shared_dir: Path) -> Non
     found = check_references(kb, read_statutes(shared_dir / "regulations"))
     assert [str(p) for p in found] == []
     assert sum(1 for _ in kb.all_refs()) >= 200
+
+
+@pytest.mark.integration
+def test_every_held_article_has_a_topic(shared_dir: Path) -> None:
+    kb = load_knowledge_base(Path(__file__).resolve().parents[2] / "regulations_corpus")
+    statutes = read_statutes(shared_dir / "regulations")
+    held = {f"{name}#{n}" for name, s in statutes.items() for n in s.articles}
+    assert held == set(kb.topics_by_article())

@@ -89,3 +89,47 @@ def test_unknown_file_is_refused(tmp_path: Path) -> None:
 def test_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="not found"):
         load_knowledge_base(tmp_path / "nope")
+
+
+TOPICS = """\
+topics:
+  - law: 安全生产法
+    article: 41
+    topic: 安全风险分级管控和隐患排查治理
+    keywords: [双重预防机制, 隐患排查治理]
+"""
+
+
+def test_topics_load_with_an_id_per_article(tmp_path: Path) -> None:
+    write(tmp_path, "topics_safety.yaml", TOPICS)
+    kb = load_knowledge_base(tmp_path)
+    assert [t.id for t in kb.topics] == ["topic:安全生产法#41"]
+    assert kb.where("topic:安全生产法#41") == "topics_safety.yaml:2"
+    assert kb.topics_by_article()["安全生产法#41"].keywords == ["双重预防机制", "隐患排查治理"]
+
+
+def test_a_second_topic_for_the_same_article_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "topics_a.yaml", TOPICS)
+    write(tmp_path, "topics_b.yaml", TOPICS)
+    with pytest.raises(CorpusError, match=r"topics_b\.yaml:2: duplicate id 'topic:安全生产法#41'"):
+        load_knowledge_base(tmp_path)
+
+
+def test_a_topic_is_a_heading_not_a_text(tmp_path: Path) -> None:
+    write(tmp_path, "topics_safety.yaml", TOPICS.replace("安全风险分级管控和隐患排查治理", "很长" * 21))
+    with pytest.raises(CorpusError, match=r"topics_safety\.yaml:2: TopicEntry topic"):
+        load_knowledge_base(tmp_path)
+
+
+def test_a_topic_of_an_unknown_regulation_is_refused(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "manifest.yaml",
+        (
+            "regulations:\n  - id: 消防法\n    title: 消防法\n    kind: 法律\n    issued: '2021-04-29'\n"
+            "    effective: '2021-04-29'\n    status: 现行\n"
+        ),
+    )
+    write(tmp_path, "topics_safety.yaml", TOPICS)
+    with pytest.raises(CorpusError, match=r"topic:安全生产法#41 refers to unknown regulation '安全生产法'"):
+        load_knowledge_base(tmp_path)

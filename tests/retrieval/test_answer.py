@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from kg.models import Label
 from retrieval.answer import NO_BASIS, AbstainPolicy, Answerer
-from retrieval.hybrid import FusionConfig
+from retrieval.hybrid import FusionConfig, HybridRetriever
 from retrieval.index import RetrievalIndex
 from tests.retrieval.fakes import HashingEmbedder
 from tests.retrieval.graphs import build_small_graph
@@ -38,6 +39,9 @@ KB = {
      bands: {excellent: 100, qualified: 100}, method: 月度考核,
      data_source: 台账, frequency: 每月, owner: 环保部经理, standard: 台账齐全, measures_risks: [r_ledger],
      measures_obligations: [ob_ledger]}
+""",
+    "topics.yaml": """topics:
+  - {law: 示例法典, article: 3, topic: 逃避监管排放污染物的禁止方式, keywords: [偷排, 私设暗管]}
 """,
 }
 
@@ -78,6 +82,25 @@ def test_a_named_regulation_is_preferred(answerer: Answerer) -> None:
     named, _ = answerer.retrieve("依照示例污染防治法，排污许可证规定排放污染物")
     assert answerer.retriever.mentioned_laws("依照示例污染防治法，排污") == ["示例污染防治法"]
     assert named.hits[0].law == "示例污染防治法" and plain.hits[0].law == "示例法典"
+
+
+def test_an_article_topic_is_stored_indexed_and_cited(answerer: Answerer) -> None:
+    clause = answerer.store.get(Label.CLAUSE, "示例法典#3") or {}
+    assert clause["topic"] == "逃避监管排放污染物的禁止方式" and clause["keywords"] == ["偷排", "私设暗管"]
+    result, citations = answerer.retrieve("工厂偷排废水")  # the statute says 暗管、渗井, never 偷排
+    assert (citations[0].law, citations[0].article) == ("示例法典", 3)
+    assert "bm25:topic" in result.hits[0].ranks and "bm25:statute" not in result.hits[0].ranks
+    assert citations[0].topic == "逃避监管排放污染物的禁止方式"
+
+
+def test_the_name_of_a_named_law_does_not_pick_the_article(answerer: Answerer) -> None:
+    stripped = HybridRetriever.without_law_names("依照《示例法典》规定，示例法典的台账", ["示例法典"])
+    assert stripped == "依照 规定， 的台账"
+    # every article of 示例法典 holds the words of its name: 台账 picks the article, the boost picks the law
+    result, _ = answerer.retrieve("《示例法典》关于台账是怎么规定的")
+    assert result.hits[0].key == "示例法典#2"
+    only_name, _ = answerer.retrieve("示例法典")  # nothing but the name: searched as given
+    assert only_name.hits and only_name.hits[0].law == "示例法典"
 
 
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])

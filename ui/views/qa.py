@@ -56,6 +56,7 @@ def _turn(i: int, answer: Answer) -> None:
                 c.article,
                 key=f"qa-{i}-cite-{j}",
                 title=c.title,
+                topic=c.topic,
                 quote=c.quote,
                 current=c.current,
                 successor=successor,
