@@ -145,9 +145,11 @@ def citation(
 ) -> None:
     """An expander naming an article (and its 条文主旨) that opens to its full text; a repealed article
     is flagged with its successor, whose text is shown too."""
-    label = f"《{title or law}》第{article}条" + (f"　{topic}" if topic else "")
+    label = f"《{title or law}》第{article}条"
     if not current:
         label += "〔已废止〕"
+    if topic:
+        label += f"　{topic}"
     with st.expander(label, key=key, icon=None if current else ":material/history:"):
         if not current:
             succ = f"，现行条文：《{successor[0]}》第{successor[1]}条" if successor else "，未找到对应的现行条文"

@@ -16,7 +16,8 @@ REPEALED_QUESTION = "建设项目环境影响评价"
 
 def _label(citation: dict[str, object]) -> str:
     label = f"《{citation['title'] or citation['law']}》第{citation['article']}条"
-    return label if citation["current"] else label + "〔已废止〕"
+    label += "" if citation["current"] else "〔已废止〕"
+    return label + f"　{citation['topic']}" if citation["topic"] else label
 
 
 def test_a_question_is_answered_with_citations_that_open_to_the_article(app: AppTest, demo_api: DemoApi) -> None:
@@ -30,6 +31,7 @@ def test_a_question_is_answered_with_citations_that_open_to_the_article(app: App
     assert expected["answer"] in texts(app, "markdown")
     labels = [e.label for e in app.expander]
     assert [_label(c) for c in expected["citations"]] == [x for x in labels if x.startswith("《")]
+    assert all(c["topic"] for c in expected["citations"])  # every held article has its 条文主旨
     # each expander quotes the article as the API holds it
     first = expected["citations"][0]
     text = api_call(demo_api, "GET", f"/clauses/{first['law']}%23{first['article']}/text")["text"]
