@@ -38,13 +38,8 @@ def _statute_clauses(
     for number, article in sorted(parsed.statute.articles.items()):
         art_id = Clause.make_id(reg, number)
         common = {"regulation": reg, "article": number, "chapter": article.chapter, "version": parsed.version}
-        topic = topics.get(art_id)
-        clauses.append(
-            Clause(
-                id=art_id, text=article.text, page=article.page, topic=topic.topic if topic else "",
-                keywords=list(topic.keywords) if topic else [], **common,
-            )
-        )  # fmt: skip
+        topic = TopicEntry.clause_fields(topics.get(art_id))
+        clauses.append(Clause(id=art_id, text=article.text, page=article.page, **common, **topic))
         parents.append((art_id, reg, Label.REGULATION))
         for p_no, paragraph in enumerate(article.paragraphs, start=1):
             p_id = Clause.make_id(reg, number, p_no)

@@ -217,6 +217,11 @@ class TopicEntry(_Entry):
         """The article described."""
         return ArticleRef(law=self.law, article=self.article)
 
+    @staticmethod
+    def clause_fields(topic: TopicEntry | None) -> dict[str, Any]:
+        """The ``topic`` and ``keywords`` properties of an article clause (empty without a topic)."""
+        return {"topic": topic.topic, "keywords": list(topic.keywords)} if topic else {"topic": "", "keywords": []}
+
 
 class CourseEntry(_Entry):
     """A training course that addresses risks."""

@@ -50,15 +50,13 @@ def stage_id(sector_id: str, stage: str) -> str:
 
 def _clause(ref: ArticleRef, texts: Mapping[str, ArticleText], topics: Mapping[str, TopicEntry]) -> Clause:
     found = texts.get(ref.clause_id)
-    topic = topics.get(ref.clause_id)
     return Clause(
         id=ref.clause_id,
         regulation=ref.law,
         article=ref.article,
         text=found.text if found else "",
         chapter=found.chapter if found else "",
-        topic=topic.topic if topic else "",
-        keywords=list(topic.keywords) if topic else [],
+        **TopicEntry.clause_fields(topics.get(ref.clause_id)),
     )
 
 

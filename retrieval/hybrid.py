@@ -11,7 +11,6 @@ reciprocal-rank fusion stays available for comparison. The configuration was cho
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import numpy as np
 from retrieval.dense import FaissVectorIndex
 from retrieval.documents import RetrievalDoc
 from retrieval.embedder import Embedder
-from retrieval.lexical import Bm25Index, JiebaTokenizer
+from retrieval.lexical import WORD_RE, Bm25Index, JiebaTokenizer
 
 __all__ = ["DEFAULT_WEIGHTS", "ArticleHit", "FusionConfig", "HybridRetriever", "Mode"]
 
@@ -31,7 +30,6 @@ Mode = Literal["bm25", "dense", "hybrid"]
 #: The lists unit scores are gathered into, per method: statute text (articles and their paragraphs),
 #: article topics (条文主旨 and keywords) and knowledge-base duties.
 LISTS = ("statute", "topic", "duty")
-_WORD_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _LIST_OF_KIND = {"article": "statute", "paragraph": "statute", "topic": "topic", "duty": "duty"}
 
 #: List weights, by "<method>:<list>", measured best on the dev sets with z-score fusion.
@@ -177,7 +175,7 @@ class HybridRetriever:
         started = time.perf_counter()
         named = self.mentioned_laws(query)
         text = self.without_law_names(query, named) if named and self.config.strip_law_names else query
-        if not _WORD_RE.search(text):
+        if not WORD_RE.search(text):
             text = query  # the question is nothing but a law's name
         lists: dict[str, np.ndarray] = {}
         top_bm25 = top_cos = 0.0

@@ -19,11 +19,12 @@ from numpy.typing import NDArray
 
 from kg.errors import RetrievalError
 
-__all__ = ["Bm25Index", "JiebaTokenizer"]
+__all__ = ["WORD_RE", "Bm25Index", "JiebaTokenizer"]
 
 log = logging.getLogger(__name__)
 
-_WORD_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+#: A character that can be part of a searchable word (CJK, Latin letter or digit).
+WORD_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 # Function words that carry no retrieval signal in statute text.
 _STOP = frozenset(
     "的 了 和 与 或 及 等 在 对 由 为 是 有 其 将 并 应当 应 不得 可以 按照 依照 规定 有关 本法 下列 之一 以上 "
@@ -64,7 +65,7 @@ class JiebaTokenizer:
         out: list[str] = []
         for word in segmenter.cut_for_search(text.lower()):  # type: ignore[attr-defined]
             word = word.strip()
-            if not word or word in _STOP or not _WORD_RE.search(word):
+            if not word or word in _STOP or not WORD_RE.search(word):
                 continue
             out.append(word)
         return out

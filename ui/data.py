@@ -8,6 +8,9 @@ Failed calls raise :class:`ui.client.ApiError` and are not cached.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
 from api.review_schemas import DecisionOut, ProcessGraphOut, ProposalFacetsOut, ProposalOut
@@ -44,14 +47,19 @@ SCORES_TTL = 300
 _PAGE = 200
 
 
-@st.cache_data(ttl=KNOWLEDGE_TTL, show_spinner=False)
-def _processes(_api: ApiClient, url: str) -> list[NodeOut]:
+def _all_pages(fetch: Callable[..., Any]) -> list[NodeOut]:
+    """Every item of a paged listing (``fetch(limit=, offset=)`` returning ``items`` and ``total``)."""
     out: list[NodeOut] = []
     while True:
-        page = _api.processes(limit=_PAGE, offset=len(out))
+        page = fetch(limit=_PAGE, offset=len(out))
         out.extend(page.items)
         if not page.items or len(out) >= page.total:
             return out
+
+
+@st.cache_data(ttl=KNOWLEDGE_TTL, show_spinner=False)
+def _processes(_api: ApiClient, url: str) -> list[NodeOut]:
+    return _all_pages(_api.processes)
 
 
 def processes() -> list[NodeOut]:
@@ -61,12 +69,7 @@ def processes() -> list[NodeOut]:
 
 @st.cache_data(ttl=KNOWLEDGE_TTL, show_spinner=False)
 def _regulations(_api: ApiClient, url: str) -> list[NodeOut]:
-    out: list[NodeOut] = []
-    while True:
-        page = _api.regulations(limit=_PAGE, offset=len(out))
-        out.extend(page.items)
-        if not page.items or len(out) >= page.total:
-            return out
+    return _all_pages(_api.regulations)
 
 
 def regulations() -> list[NodeOut]:
