@@ -15,7 +15,7 @@ from typing import Literal
 from kg.models import Label, Rel
 from kg.store import GraphStore
 
-__all__ = ["RetrievalDoc", "article_key", "load_documents"]
+__all__ = ["RetrievalDoc", "article_body", "article_key", "load_documents"]
 
 DocKind = Literal["article", "paragraph", "topic", "duty"]
 
@@ -33,6 +33,12 @@ class RetrievalDoc:
 def article_key(law: str, article: int) -> str:
     """The article id ``<law>#<article>`` (also the clause id of the article)."""
     return f"{law}#{article}"
+
+
+def article_body(doc: RetrievalDoc) -> str:
+    """The statute text of an article unit, without the ``《law》chapter 第N条`` header it is indexed with."""
+    number = doc.articles[0].rsplit("#", 1)[1]
+    return doc.text.partition(f"第{number}条 ")[2] or doc.text
 
 
 def _is_current_article(node: dict[str, object]) -> bool:

@@ -5,12 +5,25 @@ paragraphs, "topic" the article's 条文主旨 and keywords, "duty" the best kno
 article. The article score arrays are then fused, by default as a weighted sum of z-scores (each
 list standardised over its top candidates), with a boost for articles of a regulation the question
 names; the words of that regulation's name are taken out of the question first. Weighted
-reciprocal-rank fusion stays available for comparison. The configuration was chosen by measurement on the dev sets
-(``evals/README.md``).
+reciprocal-rank fusion stays available for comparison.
+
+Two more kinds of evidence are added in hybrid mode:
+
+- **Sentence evidence.** A question of several sentences (a scenario, then the ask) is also embedded
+  sentence by sentence; each sentence's dense lists are fused like the whole question's, and the
+  best sentence per article is added with a smaller weight. One vector for a long scenario blurs the
+  sentence that carries the legal concept.
+- **Verbatim evidence.** Exam questions quote the statute. The share of the question's characters
+  covered by runs of at least ``verbatim_span`` characters found verbatim in an article is added for
+  the leading candidates when it reaches ``verbatim_min``. BM25's bag of words cannot tell a quoted
+  sentence from the same words scattered over a longer article.
+
+The configuration was chosen by measurement on the dev sets (``evals/README.md``).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,11 +32,11 @@ from typing import Literal
 import numpy as np
 
 from retrieval.dense import FaissVectorIndex
-from retrieval.documents import RetrievalDoc
+from retrieval.documents import RetrievalDoc, article_body
 from retrieval.embedder import Embedder
 from retrieval.lexical import WORD_RE, Bm25Index, JiebaTokenizer
 
-__all__ = ["DEFAULT_WEIGHTS", "ArticleHit", "FusionConfig", "HybridRetriever", "Mode"]
+__all__ = ["DEFAULT_WEIGHTS", "ArticleHit", "FusionConfig", "HybridRetriever", "Mode", "sentences", "verbatim_coverage"]
 
 Mode = Literal["bm25", "dense", "hybrid"]
 
@@ -31,6 +44,37 @@ Mode = Literal["bm25", "dense", "hybrid"]
 #: article topics (条文主旨 and keywords) and knowledge-base duties.
 LISTS = ("statute", "topic", "duty")
 _LIST_OF_KIND = {"article": "statute", "paragraph": "statute", "topic": "topic", "duty": "duty"}
+
+_SENTENCE_END = re.compile(r"[。；;？?！!\n]")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def sentences(text: str, *, min_chars: int = 6) -> list[str]:
+    """The sentences of ``text`` long enough to be searched on their own (at least ``min_chars`` characters)."""
+    parts = (part.strip() for part in _SENTENCE_END.split(text))
+    return [part for part in parts if len(part) >= min_chars]
+
+
+def verbatim_coverage(question: str, article: str, *, span: int = 6) -> float:
+    """Share of the question's Chinese characters that lie in runs of at least ``span`` characters found
+    verbatim in ``article`` (greedy, longest run first from each position)."""
+    han = [bool(_HAN.match(ch)) for ch in question]
+    total = sum(han)
+    if not total or not article:
+        return 0.0
+    covered = 0
+    i = 0
+    while i + span <= len(question):
+        if question[i : i + span] not in article:
+            i += 1
+            continue
+        end = i + span
+        while end < len(question) and question[i : end + 1] in article:
+            end += 1
+        covered += sum(han[i:end])
+        i = end
+    return covered / total
+
 
 #: List weights, by "<method>:<list>", measured best on the dev sets with z-score fusion.
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -54,6 +98,11 @@ class FusionConfig:
     paragraph_factor: float = 0.9
     law_boost: float = 2.0
     strip_law_names: bool = True
+    sentence_weight: float = 0.25
+    verbatim_weight: float = 2.0
+    verbatim_min: float = 0.3
+    verbatim_span: int = 6
+    verbatim_candidates: int = 30
 
 
 @dataclass
@@ -125,6 +174,10 @@ class HybridRetriever:
         self._row = {doc_id: i for i, doc_id in enumerate(bm25.ids)}
         self._law_of = np.asarray([k.rsplit("#", 1)[0] for k in self._keys])
         self._laws = sorted(set(self._law_of.tolist()), key=len, reverse=True)
+        self._body = [""] * len(self._keys)
+        for doc in docs:
+            if doc.kind == "article":
+                self._body[slot[doc.articles[0]]] = article_body(doc)
 
     def _article_scores(self, method: str, doc_scores: np.ndarray) -> dict[str, np.ndarray]:
         """Per-article scores from unit scores (max over the units supporting an article)."""
@@ -141,10 +194,18 @@ class HybridRetriever:
         scores = self.bm25.scores(self.tokenizer.tokenize(query))
         return self._article_scores("bm25", scores), float(scores.max()) if len(scores) else 0.0
 
-    def _dense(self, query: str) -> tuple[dict[str, np.ndarray], float]:
+    def _dense(
+        self, query: str, parts: Sequence[str] = ()
+    ) -> tuple[dict[str, np.ndarray], float, list[dict[str, np.ndarray]]]:
+        """Dense lists of the query, its top cosine, and the dense lists of each of ``parts`` (one batch)."""
         if self.dense is None or self.embedder is None:
-            return {}, 0.0
-        vector = self.embedder.embed_queries([query])[0]
+            return {}, 0.0, []
+        vectors = self.embedder.embed_queries([query, *parts])
+        found = [self._dense_lists(vector) for vector in vectors]
+        return found[0][0], found[0][1], [lists for lists, _ in found[1:]]
+
+    def _dense_lists(self, vector: np.ndarray) -> tuple[dict[str, np.ndarray], float]:
+        assert self.dense is not None
         found = self.dense.search(vector, len(self.dense))
         scores = np.zeros(len(self.bm25.ids))
         for doc_id, cosine in found:
@@ -179,21 +240,44 @@ class HybridRetriever:
             text = query  # the question is nothing but a law's name
         lists: dict[str, np.ndarray] = {}
         top_bm25 = top_cos = 0.0
+        per_sentence: list[dict[str, np.ndarray]] = []
         if mode in ("bm25", "hybrid"):
             lexical, top_bm25 = self._lexical(text)
             lists.update(lexical)
         if mode in ("dense", "hybrid"):
-            dense, top_cos = self._dense(text)
+            parts = sentences(text) if mode == "hybrid" and self.config.sentence_weight > 0 else []
+            dense, top_cos, per_sentence = self._dense(text, parts if len(parts) > 1 else [])
             lists.update(dense)
         weights = self._weights_for(mode)
         total, ranks = self._fuse(lists, weights)
+        if per_sentence:
+            best = np.zeros(len(self._keys))
+            for sentence_lists in per_sentence:
+                np.maximum(best, self._fuse(sentence_lists, weights)[0], out=best)
+            total = total + self.config.sentence_weight * best
         if named and self.config.law_boost:
             total = total + self.config.law_boost * np.isin(self._law_of, named) * (total > 0)
+        if mode == "hybrid" and self.config.verbatim_weight:
+            total = total + self.config.verbatim_weight * self._verbatim(text, total, lists["bm25:statute"])
         order = [i for i in np.argsort(-total, kind="stable")[:k] if total[i] > 0]
         hits = [
             ArticleHit(self._keys[i], float(total[i]), {n: int(r[i]) for n, r in ranks.items() if r[i]}) for i in order
         ]
         return SearchResult(hits, top_bm25, top_cos, (time.perf_counter() - started) * 1000)
+
+    def _verbatim(self, question: str, total: np.ndarray, bm25_statute: np.ndarray) -> np.ndarray:
+        """Verbatim coverage of the question by each leading candidate (fused or BM25 statute), where it
+        reaches ``verbatim_min``; zero elsewhere."""
+        n = self.config.verbatim_candidates
+        leading = np.union1d(np.argsort(-total, kind="stable")[:n], np.argsort(-bm25_statute, kind="stable")[:n])
+        out = np.zeros(len(self._keys))
+        for i in leading:
+            if total[i] <= 0:
+                continue
+            share = verbatim_coverage(question, self._body[i], span=self.config.verbatim_span)
+            if share >= self.config.verbatim_min:
+                out[i] = min(share, 1.0)
+        return out
 
     def _weights_for(self, mode: Mode) -> dict[str, float]:
         """Single-method modes use that method's lists with their configured weights (statute list at least)."""
