@@ -26,6 +26,7 @@ from kg.store import (
     GraphCounts,
     IndicatorCitation,
     Neighbour,
+    ObligationRisk,
     ProcessRisk,
     RiskObligation,
 )
@@ -160,6 +161,11 @@ class CypherGraphStore(abc.ABC):
         """Obligations governing the given risks."""
         rows = self._read(Q.OBLIGATIONS_OF_RISKS, {"ids": list(risk_ids)})
         return [RiskObligation(**r) for r in rows]
+
+    def risks_of_obligations(self, obligation_ids: Sequence[str]) -> list[ObligationRisk]:
+        """Risks governed by the given obligations, ordered by obligation and risk id."""
+        rows = self._read(Q.RISKS_OF_OBLIGATIONS, {"ids": list(obligation_ids)})
+        return [ObligationRisk(obligation_id=r["obligation_id"], risk=dict(r["risk"])) for r in rows]
 
     def indicators_covering(
         self, *, risk_ids: Sequence[str] = (), obligation_ids: Sequence[str] = ()

@@ -125,6 +125,11 @@ class Q:
         "RETURN r.id AS risk_id, o AS obligation, g.score AS score, g.reason AS reason ORDER BY risk_id, o.id"
     )
 
+    RISKS_OF_OBLIGATIONS = (
+        f"MATCH (r:{Label.RISK})-[:{Rel.GOVERNED_BY}]->(o:{Label.OBLIGATION}) WHERE o.id IN $ids "
+        "RETURN o.id AS obligation_id, r AS risk ORDER BY obligation_id, r.id"
+    )
+
     @staticmethod
     def indicators_measuring(target: Label) -> str:
         """``$ids`` of targets. Returns ``indicator, target_id``."""

@@ -28,6 +28,7 @@ __all__ = [
     "IndicatorCitation",
     "Neighbour",
     "ProcessRisk",
+    "ObligationRisk",
     "RiskObligation",
     "load_node",
 ]
@@ -138,6 +139,13 @@ class RiskObligation(BaseModel):
     reason: str | None = None
 
 
+class ObligationRisk(BaseModel):
+    """A risk an obligation governs (the other direction of :class:`RiskObligation`)."""
+
+    obligation_id: str
+    risk: Props
+
+
 class Coverage(BaseModel):
     """An indicator measuring a risk or an obligation."""
 
@@ -234,6 +242,9 @@ class GraphStore(Protocol):
 
     def obligations_of_risks(self, risk_ids: Sequence[str]) -> list[RiskObligation]:
         """Obligations governing the given risks."""
+
+    def risks_of_obligations(self, obligation_ids: Sequence[str]) -> list[ObligationRisk]:
+        """Risks governed by the given obligations, ordered by obligation and risk id."""
 
     def indicators_covering(
         self, *, risk_ids: Sequence[str] = (), obligation_ids: Sequence[str] = ()

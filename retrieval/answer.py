@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from kg.errors import LLMError
 from kg.models import Label, Rel
-from kg.store import GraphStore
+from kg.store import GraphStore, Props
 from retrieval.hybrid import ArticleHit, HybridRetriever, Mode, SearchResult
 from retrieval.llm import LlmAnswerWriter
 
@@ -117,16 +117,20 @@ class Answerer:
     def retrieve(self, question: str, *, k: int = 10, mode: Mode = "hybrid") -> tuple[SearchResult, list[Citation]]:
         """Search and turn hits into citations, current law first (a repealed hit follows its successor)."""
         result = self.retriever.search(question, k=k, mode=mode)
+        # one read each for the hits' clauses and regulations (successors, rarer, are read one by one)
+        clauses = {str(c["id"]): c for c in self.store.find(Label.CLAUSE, ids=[h.key for h in result.hits])}
+        laws = sorted({h.law for h in result.hits})
+        regulations = {str(r["id"]): r for r in self.store.find(Label.REGULATION, ids=laws)}
         citations: list[Citation] = []
         seen: set[str] = set()
         for hit in result.hits:
-            citation = self._citation(hit)
+            citation = self._citation(hit, clauses, regulations)
             if citation.successor is not None:
                 succ_key = f"{citation.successor.law}#{citation.successor.article}"
                 if succ_key not in seen:
                     seen.add(succ_key)
                     succ_hit = ArticleHit(succ_key, hit.score)
-                    citations.append(self._citation(succ_hit))
+                    citations.append(self._citation(succ_hit, clauses, regulations))
             if hit.key not in seen:
                 seen.add(hit.key)
                 citations.append(citation)
@@ -139,7 +143,8 @@ class Answerer:
         if self.policy.abstains(result):
             return Answer(question=question, answer=NO_BASIS, abstained=True, ms=_ms(started))
         cited = citations[: self.cite]
-        duties = self._duties(cited)
+        derived = self._derived(cited[:3])
+        duties = self._duties(derived)
         answer = Answer(
             question=question,
             answer=self._extractive(cited, duties),
@@ -148,7 +153,7 @@ class Answerer:
             duties=duties,
             ms=0.0,
         )
-        answer.risks, answer.indicators = self._related(cited)
+        answer.risks, answer.indicators = self._related(derived)
         if self.writer is not None:
             self._write_with_llm(answer, citations)
         answer.ms = _ms(started)
@@ -171,9 +176,9 @@ class Answerer:
         answer.citations = chosen + [c for c in answer.citations if c not in chosen]
         answer.flags.extend(f"removed_citation: {r} was not among the retrieved articles" for r in written.removed)
 
-    def _citation(self, hit: ArticleHit) -> Citation:
-        clause = self.store.get(Label.CLAUSE, hit.key) or {}
-        regulation = self.store.get(Label.REGULATION, hit.law) or {}
+    def _citation(self, hit: ArticleHit, clauses: dict[str, Props], regulations: dict[str, Props]) -> Citation:
+        clause = clauses.get(hit.key) or self.store.get(Label.CLAUSE, hit.key) or {}
+        regulation = regulations.get(hit.law) or self.store.get(Label.REGULATION, hit.law) or {}
         status = str(regulation.get("status", ""))
         citation = Citation(
             law=hit.law,
@@ -198,13 +203,19 @@ class Answerer:
             law=str(best.node["regulation"]), article=int(best.node["article"]), score=best.props.get("score")
         )
 
-    def _duties(self, citations: list[Citation]) -> list[Duty]:
+    def _derived(self, citations: list[Citation]) -> list[tuple[Citation, list[Props]]]:
+        """The obligations derived from each cited article (read once for duties and related nodes)."""
+        out = []
+        for c in citations:
+            links = self.store.neighbours(Label.CLAUSE, f"{c.law}#{c.article}", rels=[Rel.DERIVED_FROM])
+            out.append((c, [n.node for n in links if n.direction == "in"]))
+        return out
+
+    def _duties(self, derived: list[tuple[Citation, list[Props]]]) -> list[Duty]:
         out: list[Duty] = []
-        for c in citations[:3]:
-            key = f"{c.law}#{c.article}"
-            for n in self.store.neighbours(Label.CLAUSE, key, rels=[Rel.DERIVED_FROM]):
-                ob = n.node
-                if n.direction != "in" or ob.get("source") != "kb":
+        for c, obligations in derived:
+            for ob in obligations:
+                if ob.get("source") != "kb":
                     continue
                 penalty = str(ob["penalty_ref"]) if ob.get("penalty_ref") else None
                 out.append(
@@ -232,18 +243,26 @@ class Answerer:
                 )
         return "\n".join(lines)
 
-    def _related(self, citations: list[Citation]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    def _related(
+        self, derived: list[tuple[Citation, list[Props]]]
+    ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+        """Risks and indicators of the cited articles' obligations, in citation order (two batched reads)."""
+        ids = list(dict.fromkeys(str(ob["id"]) for _, obligations in derived for ob in obligations))
+        if not ids:
+            return [], []
+        risks_of: dict[str, list[Props]] = {}
+        for link in self.store.risks_of_obligations(ids):
+            risks_of.setdefault(link.obligation_id, []).append(link.risk)
+        indicators_of: dict[str, list[Props]] = {}
+        for cover in self.store.indicators_covering(obligation_ids=ids):
+            indicators_of.setdefault(cover.target_id, []).append(cover.indicator)
         risks: dict[str, str] = {}
         indicators: dict[str, str] = {}
-        for c in citations[:3]:
-            for duty in self.store.neighbours(Label.CLAUSE, f"{c.law}#{c.article}", rels=[Rel.DERIVED_FROM]):
-                if duty.direction != "in":
-                    continue
-                for n in self.store.neighbours(
-                    Label.OBLIGATION, str(duty.node["id"]), rels=[Rel.GOVERNED_BY, Rel.MEASURES]
-                ):
-                    target = risks if n.label == Label.RISK.value else indicators
-                    target.setdefault(str(n.node["id"]), str(n.node.get("name", "")))
+        for ob_id in ids:
+            for node in risks_of.get(ob_id, []):
+                risks.setdefault(str(node["id"]), str(node.get("name", "")))
+            for node in sorted(indicators_of.get(ob_id, []), key=lambda n: str(n["id"])):
+                indicators.setdefault(str(node["id"]), str(node.get("name", "")))
         return (
             [{"id": k, "name": v} for k, v in list(risks.items())[:8]],
             [{"id": k, "name": v} for k, v in list(indicators.items())[:8]],

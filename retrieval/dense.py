@@ -70,6 +70,28 @@ class FaissVectorIndex:
         scores, slots = self._ensure().search(np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32), k)
         return [(self._ids[int(s)], float(v)) for v, s in zip(scores[0], slots[0], strict=True) if s >= 0]
 
+    def columns(self, ids: Sequence[str]) -> NDArray[np.int64]:
+        """For :meth:`similarities`: the position in ``ids`` of every stored vector (-1 if not among them)."""
+        column = np.full(len(self._ids), -1, dtype=np.int64)
+        for j, doc_id in enumerate(ids):
+            slot = self._slot.get(doc_id)
+            if slot is not None:
+                column[slot] = j
+        return column
+
+    def similarities(self, vectors: NDArray[np.float32], column: NDArray[np.int64], width: int) -> NDArray[np.float64]:
+        """Cosines of each query vector (rows) with every stored vector, placed at the columns given by
+        :meth:`columns` (``width`` of them; 0 where a column has no vector). One batched search."""
+        out = np.zeros((len(vectors), width))
+        if not self._slot or not len(vectors):
+            return out
+        queries = np.ascontiguousarray(vectors.reshape(len(vectors), -1), dtype=np.float32)
+        scores, slots = self._ensure().search(queries, len(self._slot))
+        where = np.where(slots >= 0, column[np.clip(slots, 0, None)], -1)
+        rows, hits = np.nonzero(where >= 0)
+        out[rows, where[rows, hits]] = scores[rows, hits]
+        return out
+
     def save(self, folder: Path) -> None:
         """Write ``dense.faiss`` and ``dense.json``."""
         folder.mkdir(parents=True, exist_ok=True)

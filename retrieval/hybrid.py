@@ -9,10 +9,10 @@ reciprocal-rank fusion stays available for comparison.
 
 Two more kinds of evidence are added in hybrid mode:
 
-- **Sentence evidence.** A question of several sentences (a scenario, then the ask) is also embedded
-  sentence by sentence; each sentence's dense lists are fused like the whole question's, and the
-  best sentence per article is added with a smaller weight. One vector for a long scenario blurs the
-  sentence that carries the legal concept.
+- **Sentence evidence.** A question of several sentences (a scenario, then the ask) also has its short
+  sentences embedded on their own, in one batch; each sentence's dense lists are fused like the
+  whole question's, and the best sentence per article is added with a smaller weight. One vector for a
+  long scenario blurs the sentence that carries the legal concept.
 - **Verbatim evidence.** Exam questions quote the statute. The share of the question's characters
   covered by runs of at least ``verbatim_span`` characters found verbatim in an article is added for
   the leading candidates when it reaches ``verbatim_min``. BM25's bag of words cannot tell a quoted
@@ -99,6 +99,8 @@ class FusionConfig:
     law_boost: float = 2.0
     strip_law_names: bool = True
     sentence_weight: float = 0.25
+    sentence_max_chars: int = 40
+    sentence_max_share: float = 0.7
     verbatim_weight: float = 2.0
     verbatim_min: float = 0.3
     verbatim_span: int = 6
@@ -174,6 +176,7 @@ class HybridRetriever:
         self._row = {doc_id: i for i, doc_id in enumerate(bm25.ids)}
         self._law_of = np.asarray([k.rsplit("#", 1)[0] for k in self._keys])
         self._laws = sorted(set(self._law_of.tolist()), key=len, reverse=True)
+        self._dense_column: np.ndarray | None = None
         self._body = [""] * len(self._keys)
         for doc in docs:
             if doc.kind == "article":
@@ -197,20 +200,17 @@ class HybridRetriever:
     def _dense(
         self, query: str, parts: Sequence[str] = ()
     ) -> tuple[dict[str, np.ndarray], float, list[dict[str, np.ndarray]]]:
-        """Dense lists of the query, its top cosine, and the dense lists of each of ``parts`` (one batch)."""
+        """Dense lists of the query, its top cosine, and the dense lists of each of ``parts``."""
         if self.dense is None or self.embedder is None:
             return {}, 0.0, []
-        vectors = self.embedder.embed_queries([query, *parts])
-        found = [self._dense_lists(vector) for vector in vectors]
-        return found[0][0], found[0][1], [lists for lists, _ in found[1:]]
-
-    def _dense_lists(self, vector: np.ndarray) -> tuple[dict[str, np.ndarray], float]:
-        assert self.dense is not None
-        found = self.dense.search(vector, len(self.dense))
-        scores = np.zeros(len(self.bm25.ids))
-        for doc_id, cosine in found:
-            scores[self._row[doc_id]] = max(cosine, 1e-6)
-        return self._article_scores("dense", scores), found[0][1] if found else 0.0
+        if self._dense_column is None:
+            self._dense_column = self.dense.columns(self.bm25.ids)
+        vectors = self.embedder.embed_queries([query])
+        if parts:  # a batch of their own: padded to the question's length they would cost several times more
+            vectors = np.vstack([vectors, self.embedder.embed_queries(parts)])
+        cosines = self.dense.similarities(vectors, self._dense_column, len(self.bm25.ids))
+        lists = [self._article_scores("dense", np.maximum(row, 1e-6) * (row != 0)) for row in cosines]
+        return lists[0], float(cosines[0].max()) if len(self.dense) else 0.0, lists[1:]
 
     def mentioned_laws(self, query: str) -> list[str]:
         """Regulations the question names (longest names first, so 危险化学品安全管理条例 is not 危险化学品安全法)."""
@@ -245,8 +245,7 @@ class HybridRetriever:
             lexical, top_bm25 = self._lexical(text)
             lists.update(lexical)
         if mode in ("dense", "hybrid"):
-            parts = sentences(text) if mode == "hybrid" and self.config.sentence_weight > 0 else []
-            dense, top_cos, per_sentence = self._dense(text, parts if len(parts) > 1 else [])
+            dense, top_cos, per_sentence = self._dense(text, self._sentences(text) if mode == "hybrid" else [])
             lists.update(dense)
         weights = self._weights_for(mode)
         total, ranks = self._fuse(lists, weights)
@@ -264,6 +263,16 @@ class HybridRetriever:
             ArticleHit(self._keys[i], float(total[i]), {n: int(r[i]) for n, r in ranks.items() if r[i]}) for i in order
         ]
         return SearchResult(hits, top_bm25, top_cos, (time.perf_counter() - started) * 1000)
+
+    def _sentences(self, text: str) -> list[str]:
+        """The sentences of a several-sentence question searched on their own: those short enough to be one
+        point (``sentence_max_chars``) and not most of the question (``sentence_max_share``), which its own
+        vector already covers. Bounds the extra encoding to a few short sentences."""
+        parts = sentences(text)
+        if self.config.sentence_weight <= 0 or len(parts) < 2:
+            return []
+        limit = min(self.config.sentence_max_chars, self.config.sentence_max_share * len(text))
+        return [part for part in parts if len(part) <= limit]
 
     def _verbatim(self, question: str, total: np.ndarray, bm25_statute: np.ndarray) -> np.ndarray:
         """Verbatim coverage of the question by each leading candidate (fused or BM25 statute), where it

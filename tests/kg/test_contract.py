@@ -173,6 +173,14 @@ def test_obligations_of_risks(sample: GraphStore) -> None:
     assert got == {("r_fume", "o_fume"), ("r_fume", "o_ppe"), ("r_voc", "o_voc")}
 
 
+def test_risks_of_obligations(sample: GraphStore) -> None:
+    got = [
+        (orisk.obligation_id, orisk.risk["id"]) for orisk in sample.risks_of_obligations(["o_voc", "o_fume", "o_ppe"])
+    ]
+    assert got == sorted({("o_fume", "r_fume"), ("o_ppe", "r_fume"), ("o_voc", "r_voc")})
+    assert sample.risks_of_obligations(["unknown"]) == [] and sample.risks_of_obligations([]) == []
+
+
 def test_indicators_covering(sample: GraphStore) -> None:
     got = {
         (c.indicator["id"], c.target_label, c.target_id)

@@ -92,12 +92,12 @@ def test_a_quoted_statute_sentence_finds_the_long_article_it_quotes() -> None:
     assert retriever.search(question).hits[0].key == "法甲#6"
 
 
-def test_each_sentence_of_a_scenario_is_searched_in_one_batch() -> None:
-    question = "检修工更换阀门填料时阀门喷出高压蒸汽，监护人员受伤，检修工死亡，现场有积水。该起事故属于一般事故。"
+def test_the_sentences_of_a_scenario_are_searched_in_a_batch_of_their_own() -> None:
+    question = "检修工更换阀门填料时阀门喷出高压蒸汽。监护人员受伤，检修工死亡。该起事故属于一般事故。"
     embedder = RecordingEmbedder()
     retriever = _retriever(embedder)
     scored = retriever.search(question)
-    assert embedder.batches == [[question, *sentences(question)]]
+    assert embedder.batches == [[question], sentences(question)] and len(sentences(question)) == 3
     without = _retriever(HashingEmbedder(), replace(FusionConfig(), sentence_weight=0.0)).search(question)
     score = {h.key: h.score for h in scored.hits}
     before = {h.key: h.score for h in without.hits}
@@ -111,6 +111,18 @@ def test_a_one_sentence_question_is_embedded_once() -> None:
     embedder = RecordingEmbedder()
     _retriever(embedder).search("较大事故怎么划分")
     assert embedder.batches == [["较大事故怎么划分"]]
+
+
+def test_only_short_sentences_are_embedded_on_their_own() -> None:
+    scenario = "检修工在更换碱液管线阀门填料时解开了压盖螺栓，带碱液的高压蒸汽喷出，造成一人烫伤死亡"
+    long_one = f"{scenario}。属于哪级事故？"  # the scenario is most of the question: its own vector covers it
+    # two sentences over 60 characters each, neither most of the question
+    first = f"{scenario}，另有一名监护人员受伤送医，现场地面有大量积水"
+    over_limit = f"{first}。{first}。属于哪级事故？"
+    for question in (long_one, over_limit):
+        embedder = RecordingEmbedder()
+        _retriever(embedder).search(question)
+        assert embedder.batches == [[question], ["属于哪级事故"]]
 
 
 @pytest.mark.parametrize("mode", ["bm25", "dense"])
