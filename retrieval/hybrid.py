@@ -173,10 +173,10 @@ class HybridRetriever:
         factor = self.config.paragraph_factor
         self._pair_weight = np.where(kinds == "paragraph", factor, 1.0)
         self._pair_list = np.asarray([_LIST_OF_KIND[k] for k in kinds.tolist()])
-        self._row = {doc_id: i for i, doc_id in enumerate(bm25.ids)}
         self._law_of = np.asarray([k.rsplit("#", 1)[0] for k in self._keys])
         self._laws = sorted(set(self._law_of.tolist()), key=len, reverse=True)
-        self._dense_column: np.ndarray | None = None
+        # where each stored vector's cosine goes among the BM25 rows (the units' common order)
+        self._dense_column = dense.columns(bm25.ids) if dense is not None else None
         self._body = [""] * len(self._keys)
         for doc in docs:
             if doc.kind == "article":
@@ -201,10 +201,8 @@ class HybridRetriever:
         self, query: str, parts: Sequence[str] = ()
     ) -> tuple[dict[str, np.ndarray], float, list[dict[str, np.ndarray]]]:
         """Dense lists of the query, its top cosine, and the dense lists of each of ``parts``."""
-        if self.dense is None or self.embedder is None:
+        if self.dense is None or self.embedder is None or self._dense_column is None:
             return {}, 0.0, []
-        if self._dense_column is None:
-            self._dense_column = self.dense.columns(self.bm25.ids)
         vectors = self.embedder.embed_queries([query])
         if parts:  # a batch of their own: padded to the question's length they would cost several times more
             vectors = np.vstack([vectors, self.embedder.embed_queries(parts)])
