@@ -8,16 +8,20 @@ verdicts and the provenance (which run, which change, which model if any). Exper
         │                               │ ──reject───► rejected
         └──edit (re-validated)──────────┴──edit─────► edited   (accepted with corrections)
 
+    approved / rejected / edited ──reopen (comment required)──► validated or proposed
+
 A proposal that fails validation stays visible with its failures: it cannot be approved (409) until
-an edit makes it pass. Every decision is kept (who, when, why, what changed) and written to the audit
-trail in the same transaction.
+an edit makes it pass. A decision is final: deciding a decided proposal again is refused (409), so a
+later click cannot silently revoke an approval; an expert who changes their mind reopens it, with a
+comment, and decides anew. Every decision is kept (who, when, why, what changed) and written to the
+audit trail in the same transaction.
 
 Tables::
 
     api_proposal_runs        one per run: kind, enterprise, change text, scenario JSON, model, who, when
     api_proposals            one per proposed indicator: status, validity, indicator JSON (after edits),
                              the original JSON, obligations and risks JSON, last decision
-    api_proposal_decisions   every decision: approve / reject / edit, comment, changes, actor, time
+    api_proposal_decisions   every decision: approve / reject / edit / reopen, comment, changes, actor, time
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ __all__ = [
 ]
 
 Source = Literal["change", "gap", "impact"]
-Decision = Literal["approve", "reject", "edit"]
+Decision = Literal["approve", "reject", "edit", "reopen"]
 
 #: Indicator fields an expert may correct.
 EDITABLE_FIELDS = (
@@ -376,8 +380,9 @@ class ReviewQueue:
 
         Args:
             proposal_id: the proposal.
-            decision: ``approve`` (only a valid proposal), ``reject`` (comment required) or ``edit``
-                (changes required; the edited indicator is re-validated and must pass).
+            decision: ``approve`` (only a valid proposal), ``reject`` (comment required), ``edit``
+                (changes required; the edited indicator is re-validated and must pass), or ``reopen``
+                (a decided proposal, comment required; back to ``validated`` or ``proposed``).
             comment: why.
             changes: the corrected fields of an edit (see :data:`EDITABLE_FIELDS`).
             actor: who decides.
@@ -388,7 +393,8 @@ class ReviewQueue:
             NotFoundError: no such proposal (or not of ``enterprise_id``).
             ValidationFailedError: a rejection without comment, an edit without changes, unknown fields,
                 changes with approve/reject, or an edit that still fails validation.
-            ConflictError: approving a proposal that failed validation.
+            ConflictError: approving a proposal that failed validation, deciding a decided proposal
+                (reopen it first), or reopening one that is not decided.
         """
         _check_decision(decision, comment, changes)
         with Session(self._engine) as session, session.begin():
@@ -397,17 +403,29 @@ class ReviewQueue:
                 raise NotFoundError(f"no proposal {proposal_id!r}")
             before = {"status": row.status, "valid": row.valid, "indicator": json.loads(row.indicator)}
             indicator = IndicatorProposal.model_validate_json(row.indicator)
+            decided = row.status in DECIDED
+            if decision == "reopen" and not decided:
+                raise ConflictError(f"proposal {proposal_id} is not decided (status {row.status}); nothing to reopen")
+            if decision != "reopen" and decided:
+                when = f" at {row.decided_at:%Y-%m-%d %H:%M}" if row.decided_at else ""
+                raise ConflictError(
+                    f"proposal {proposal_id} is already {row.status} (by {row.decided_by}{when}); "
+                    "reopen it, with a comment, before deciding again"
+                )
             if decision == "approve" and not row.valid:
                 failed = "；".join(f"{v.rule}: {v.reason}" for v in indicator.failures) or "not validated"
                 raise ConflictError(f"proposal {proposal_id} failed validation and cannot be approved ({failed})")
             if decision == "edit":
                 indicator = _edited(indicator, changes, validator)
                 row.valid = True
-            status = {"approve": "approved", "reject": "rejected", "edit": "edited"}[decision]
+            status = _STATUS_AFTER.get(decision) or ("validated" if row.valid else "proposed")
             row.status = status
             row.indicator = indicator.model_copy(update={"status": status}).model_dump_json()
             now = self._clock()
-            row.decided_by, row.decided_at, row.comment = actor, now, comment
+            # reopened, the proposal is undecided again: who reopened it and why is in its history
+            row.decided_by, row.decided_at, row.comment = (
+                (None, None, "") if decision == "reopen" else (actor, now, comment)
+            )
             session.add(
                 ProposalDecisionRow(
                     proposal_id=proposal_id,
@@ -453,7 +471,19 @@ class ReviewQueue:
             ]
 
 
+#: The statuses of a decided proposal, and the status each decision leads to (reopen: back to the
+#: status validation gave it).
+DECIDED = frozenset({"approved", "rejected", "edited"})
+_STATUS_AFTER = {"approve": "approved", "reject": "rejected", "edit": "edited"}
+
+
 def _check_decision(decision: str, comment: str, changes: Mapping[str, Any]) -> None:
+    if decision == "reopen":
+        if not comment.strip():
+            raise ValidationFailedError("reopening a decided proposal needs a comment saying why")
+        if changes:
+            raise ValidationFailedError("changes are only accepted with decision 'edit'")
+        return
     check_decision(decision, comment, changes)
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:

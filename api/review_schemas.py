@@ -129,9 +129,9 @@ class ProposalEdit(_In):
 
 
 class DecisionIn(_In):
-    """An expert's decision on a proposal."""
+    """An expert's decision on a proposal; ``reopen`` takes back an earlier one (comment required)."""
 
-    decision: Literal["approve", "reject", "edit"]
+    decision: Literal["approve", "reject", "edit", "reopen"]
     comment: str = Field(default="", max_length=2000)
     changes: ProposalEdit | None = Field(default=None, description="Only with decision 'edit'")
 
@@ -142,6 +142,7 @@ class DecisionIn(_In):
                 {"decision": "approve", "comment": "依据充分"},
                 {"decision": "edit", "comment": "目标值收紧", "changes": {"target": 100, "comparator": ">="}},
                 {"decision": "reject", "comment": "已由现有指标覆盖"},
+                {"decision": "reopen", "comment": "工艺参数已更新，需重新审核"},
             ]
         },
     )

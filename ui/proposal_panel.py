@@ -1,5 +1,5 @@
 """One proposal of the review queue: its evidence, the validator's verdicts, the decision history, and
-the expert's approve / edit / reject with a comment."""
+the expert's approve / edit / reject with a comment, or, once decided, reopen with a comment."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from ui.widgets import (
 
 __all__ = ["proposal_panel"]
 
-_DECISION_NAMES = {"approve": "批准", "reject": "驳回", "edit": "修改"}
+_DECISION_NAMES = {"approve": "批准", "reject": "驳回", "edit": "修改", "reopen": "重新打开"}
+_DECIDED = ("approved", "rejected", "edited")
 
 
 def proposal_panel(proposal: ProposalOut) -> None:
@@ -71,13 +72,16 @@ def _decision_controls(proposal: ProposalOut) -> None:
     if not session.allowed("proposals.decide"):
         st.caption("当前角色只能查看建议，审核需要专家或管理员账号。")
         return
+    if proposal.status in _DECIDED:
+        _reopen_controls(proposal)
+        return
     comment = st.text_area("审核意见", key=f"comment-{pid}", placeholder="批准或驳回的理由（驳回必填）", height=80)
     approve_col, reject_col = st.columns(2)
     if approve_col.button(
         "批准",
         type="primary",
         key=f"approve-{pid}",
-        disabled=not proposal.valid or proposal.status == "approved",
+        disabled=not proposal.valid,
         icon=":material/check:",
         help=None if proposal.valid else "校验未通过的建议不能批准，请先修改",
         width="stretch",
@@ -89,6 +93,18 @@ def _decision_controls(proposal: ProposalOut) -> None:
         else:
             _decide(proposal, "reject", comment)
     _edit_form(proposal, comment)
+
+
+def _reopen_controls(proposal: ProposalOut) -> None:
+    """A decision is final; changing it means reopening the proposal, with a reason, and deciding anew."""
+    pid = proposal.id
+    st.caption("该建议已审核。如需改变结论，请填写理由后重新打开，再重新审核。")
+    reason = st.text_area("重新打开的理由", key=f"reopen-comment-{pid}", height=68)
+    if st.button("重新打开", key=f"reopen-{pid}", icon=":material/undo:", width="stretch"):
+        if not reason.strip():
+            st.warning("重新打开需要填写理由")
+        else:
+            _decide(proposal, "reopen", reason)
 
 
 def _edit_form(proposal: ProposalOut, comment: str) -> None:

@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -135,6 +136,43 @@ def test_approve_reject_and_their_history(env: Env) -> None:
     assert rejected.json()["status"] == "rejected"
     history = client.get(f"/proposals/{valid[0]}/decisions", headers=env.auth("viewer")).json()
     assert [(h["decision"], h["status"], h["actor"]) for h in history] == [("approve", "approved", "e1-expert")]
+    assert client.post("/audit/verify", headers=env.auth("admin")).json()["ok"]
+
+
+def test_a_decision_is_final_until_the_proposal_is_reopened_with_a_reason(env: Env) -> None:
+    proposals = _run(env)["proposals"]
+    assert isinstance(proposals, list)
+    pid, other = [p["id"] for p in proposals if p["valid"]][:2]
+    client = env.client()
+
+    def decide(body: dict[str, object], role: str = "expert") -> Any:
+        return client.post(f"/proposals/{pid}/decision", json=body, headers=env.auth(role))
+
+    not_decided = decide({"decision": "reopen", "comment": "重新审核"})
+    assert not_decided.status_code == 409 and "not decided" in not_decided.json()["detail"]
+    assert decide({"decision": "approve", "comment": "依据充分"}).json()["status"] == "approved"
+    # a later reject cannot silently revoke the approval, nor a second edit or approval
+    for body in ({"decision": "reject", "comment": "改变主意"}, {"decision": "approve"}):
+        again = decide(body, role="admin")
+        assert again.status_code == 409 and "already approved (by e1-expert" in again.json()["detail"]
+    bulk = client.post(
+        "/proposals/decisions", json={"ids": [pid, other], "decision": "reject", "comment": "批量驳回"},
+        headers=env.auth("expert"),
+    ).json()["results"]  # fmt: skip
+    assert [(r["id"], r["ok"]) for r in bulk] == [(pid, False), (other, True)] and "already" in bulk[0]["detail"]
+    assert decide({"decision": "reopen"}).status_code == 422  # a reason is required
+    assert decide({"decision": "reopen", "comment": "x", "changes": {"unit": "%"}}).status_code == 422
+    reopened = decide({"decision": "reopen", "comment": "工艺参数已更新，需重新审核"}, role="admin")
+    assert reopened.status_code == 200, reopened.text
+    body = reopened.json()
+    assert (body["status"], body["decided_by"], body["comment"]) == ("validated", None, "")
+    assert decide({"decision": "reject", "comment": "新参数下不适用"}).json()["status"] == "rejected"
+    history = client.get(f"/proposals/{pid}/decisions", headers=env.auth("viewer")).json()
+    assert [(h["decision"], h["status"], h["actor"]) for h in history] == [
+        ("approve", "approved", "e1-expert"),
+        ("reopen", "validated", "e1-admin"),
+        ("reject", "rejected", "e1-expert"),
+    ]
     assert client.post("/audit/verify", headers=env.auth("admin")).json()["ok"]
 
 

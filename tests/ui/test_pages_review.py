@@ -77,6 +77,28 @@ def test_approving_a_valid_proposal_reaches_the_api(app: AppTest, demo_api: Demo
     assert list(history["决定"]) == ["批准"]
 
 
+def test_a_decided_proposal_is_reopened_with_a_reason_before_a_new_decision(app: AppTest, demo_api: DemoApi) -> None:
+    run = new_run(demo_api, "R")
+    target = _pick(run, valid=True)
+    pid = target["id"]
+    show_run(log_in(app), "R")
+    app.selectbox(key="review_selected").set_value(pid).run()
+    app.button(key=f"approve-{pid}").click().run()
+    assert api_call(demo_api, "GET", f"/proposals/{pid}")["status"] == "approved"
+    # decided: no approve / reject any more, only reopening
+    keys = {b.key for b in app.button}
+    assert f"reopen-{pid}" in keys and not keys & {f"approve-{pid}", f"reject-{pid}"}
+    app.button(key=f"reopen-{pid}").click().run()
+    assert "重新打开需要填写理由" in texts(app, "warning")
+    assert api_call(demo_api, "GET", f"/proposals/{pid}")["status"] == "approved"
+    app.text_area(key=f"reopen-comment-{pid}").input("排放限值已修订，需重新审核")
+    app.button(key=f"reopen-{pid}").click().run()
+    assert not app.exception and not app.error, texts(app, "error")
+    assert api_call(demo_api, "GET", f"/proposals/{pid}")["status"] == "validated"
+    assert not app.button(key=f"approve-{pid}").disabled
+    assert list(frame(app, "审核人")["决定"]) == ["批准", "重新打开"]
+
+
 def test_an_invalid_proposal_cannot_be_approved_until_an_edit_fixes_it(app: AppTest, demo_api: DemoApi) -> None:
     pid, original = invalid_run(demo_api, "B")
     law, article, successor_law = stale_article(demo_api)
