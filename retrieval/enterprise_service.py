@@ -8,13 +8,18 @@ recording who and when; and compares new documents with the stored version, as c
 
 Versions: an import whose extraction differs from the stored one becomes the next version, with the
 difference kept on it; an identical re-import keeps the version and rewrites the same map. Expert
-decisions carry over to the steps of the new version that have the same name.
+decisions carry over to the steps of the new version that have the same name. Writes to one enterprise
+(imports, confirmations) take that enterprise's lock for the read-then-write, so two imports at once
+get successive versions rather than the same one; the documents are parsed and mapped before it. The
+lock is the service's: API workers in several processes would need the graph to refuse a second
+version node with the same id.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -181,6 +186,13 @@ class EnterpriseService:
         self.mapper = mapper or EnterpriseMapper(catalog)
         self.clock = clock
         self._schema_checked = False
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def _lock(self, enterprise_id: str) -> threading.Lock:
+        """The lock serialising writes to one enterprise."""
+        with self._locks_guard:
+            return self._locks.setdefault(enterprise_id, threading.Lock())
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -211,17 +223,18 @@ class EnterpriseService:
         extraction = self.importer.run(files, name=name)
         result = self.mapper.run(extraction, sector=sector)  # refuses documents that yielded nothing
         eid = enterprise_id or enterprise_id_for(extraction.name)
-        stored = self.store.get(Label.ENTERPRISE, eid)
-        previous = from_properties(Enterprise, stored) if stored is not None else None
-        if previous is not None:
-            extraction = extraction.model_copy(update={"name": extraction.name or previous.name})
-            sector = sector or previous.sector
-        version, new_version, diff = self._next_version(eid, previous, extraction, actor=actor)
-        kept = {m.key: m for m in self._mappings(eid)} if previous is not None else {}
-        mappings = [self._carry_over(self._with_id(eid, m), kept.get(m.key)) for m in result.mappings]
-        enterprise = enterprise_node(eid, extraction, sector=sector, version=version)
-        self._apply_schema()
-        self.store.apply(process_map_batch(enterprise, mappings, version=new_version))
+        with self._lock(eid):
+            stored = self.store.get(Label.ENTERPRISE, eid)
+            previous = from_properties(Enterprise, stored) if stored is not None else None
+            if previous is not None:
+                extraction = extraction.model_copy(update={"name": extraction.name or previous.name})
+                sector = sector or previous.sector
+            version, new_version, diff = self._next_version(eid, previous, extraction, actor=actor)
+            kept = {m.key: m for m in self._mappings(eid)} if previous is not None else {}
+            mappings = [self._carry_over(self._with_id(eid, m), kept.get(m.key)) for m in result.mappings]
+            enterprise = enterprise_node(eid, extraction, sector=sector, version=version)
+            self._apply_schema()
+            self.store.apply(process_map_batch(enterprise, mappings, version=new_version))
         log.info("enterprise %s: version %d, %d steps stored", eid, version, len(mappings))
         return EnterpriseImport(
             profile=self._profile(enterprise, mappings),
@@ -265,6 +278,10 @@ class EnterpriseService:
         Raises:
             NotFoundError: no such enterprise, step or template.
         """
+        with self._lock(enterprise_id):
+            return self._confirm(enterprise_id, confirmation, actor=actor)
+
+    def _confirm(self, enterprise_id: str, confirmation: MappingConfirmation, *, actor: str) -> ConfirmationResult:
         view = self.view(enterprise_id)
         by_id = {m.id: m for m in view.processes}
         named = [c.process_id for c in confirmation.corrections] + list(confirmation.accept)

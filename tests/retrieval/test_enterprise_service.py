@@ -3,7 +3,9 @@ confirmation and corrections (who and when), their carry-over to a new version, 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from kg.errors import GraphError, NotFoundError, UnsupportedDocumentError, Valid
 from kg.ladybug_store import LadybugGraphStore
 from kg.models import Label, Rel
 from kg.neo4j_store import Neo4jGraphStore
+from kg.store import GraphBatch
 from retrieval.change.catalog import GraphCatalogLoader
 from retrieval.enterprise_service import (
     EnterpriseService,
@@ -82,6 +85,31 @@ def test_an_identical_reimport_keeps_the_version_and_the_graph(kb: KbGraph, tmp_
     again = kb.service.import_documents(_doc(tmp_path, V1, "again"), enterprise_id="hw2")
     assert again.version == 1 and kb.store.counts() == counts
     assert _steps(kb.service, "hw2")["下料"] == ("matched", "p_blanking", True)
+
+
+def test_two_imports_at_once_get_successive_versions(
+    kb: KbGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply = kb.store.apply
+
+    def slow_apply(batch: GraphBatch) -> None:  # widens the window between reading and writing
+        time.sleep(0.3)
+        apply(batch)
+
+    monkeypatch.setattr(kb.store, "apply", slow_apply)
+    files = {"a": _doc(tmp_path, V1, "a"), "b": _doc(tmp_path, V2, "b")}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [
+            pool.submit(kb.service.import_documents, paths, enterprise_id="hw_race", actor=who)
+            for who, paths in files.items()
+        ]
+        results = [f.result() for f in futures]
+    assert sorted(r.version for r in results) == [1, 2]
+    view = kb.service.view("hw_race")
+    assert [(v.version, v.imported_by) for v in view.versions] == sorted(
+        (r.version, who) for r, who in zip(results, files, strict=True)
+    )
+    assert view.version == 2
 
 
 def test_corrections_are_stored_with_who_and_when_and_carry_over(kb: KbGraph, tmp_path: Path) -> None:
