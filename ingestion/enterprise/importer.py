@@ -1,7 +1,8 @@
 """Read an enterprise's documents into one :class:`EnterpriseExtraction`, with a report per document.
 
-A document that yields nothing is reported with the reason (image-only scan, unrelated such as a sales
-contract, or simply nothing recognisable); the caller decides what an extraction with no items means.
+A document that yields nothing is reported with the reason, in Chinese for the people who read it
+(image-only scan, unrelated such as a sales contract, or simply nothing recognisable); the caller decides
+what an extraction with no items means.
 """
 
 from __future__ import annotations
@@ -55,9 +56,7 @@ def _unrelated_reason(text: str) -> str | None:
     relevant = [w for w in RELEVANCE_MARKERS if w in text]
     if len(contract) >= 3 and len(relevant) < 3:
         markers = "、".join(contract[:4])
-        return (
-            f"unrelated document: reads like a commercial contract ({markers}), not a process/safety/environmental one"
-        )
+        return f"与工艺无关：内容像商务合同（{markers}），不是工艺、安全或环保文件"
     return None
 
 
@@ -105,7 +104,7 @@ class EnterpriseDocumentImporter:
         warnings = list(doc.warnings) if doc else []
         if doc is not None:
             if doc.pages and len(doc.image_only_pages) >= doc.pages:
-                reason = "image-only scan: no text layer on any page (run OCR first)"
+                reason = "扫描件：各页均无文字层，请先做文字识别（OCR）"
                 return DocumentReport(file=label, kind=_kind(path, doc), status="failed", reason=reason), None, ""
             unrelated = _unrelated_reason(doc.text)
             if unrelated:
@@ -114,7 +113,7 @@ class EnterpriseDocumentImporter:
         assert findings is not None
         kind = _kind(path, doc)
         if findings.empty:
-            reason = "no processes, materials, equipment or pollutants recognised"
+            reason = "未识别到工序、物料、设备或污染物"
             report = DocumentReport(file=label, kind=kind, status="empty", reason=reason, warnings=warnings)
             return report, findings, ""
         match = _NAME.search(doc.text) if doc else None

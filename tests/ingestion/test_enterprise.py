@@ -110,7 +110,7 @@ def test_a_sales_contract_is_reported_as_unrelated(tmp_path: Path) -> None:
     ex = _import(contract)
     assert ex.is_empty
     (report,) = ex.documents
-    assert report.status == "unrelated" and "contract" in report.reason
+    assert report.status == "unrelated" and "商务合同" in report.reason
 
 
 def test_an_image_only_scan_is_refused_with_a_reason(tmp_path: Path) -> None:
@@ -123,7 +123,8 @@ def test_an_image_only_scan_is_refused_with_a_reason(tmp_path: Path) -> None:
     canvas.save()
     ex = _import(scan)
     (report,) = ex.documents
-    assert report.status == "failed" and ("image" in report.reason or "text layer" in report.reason)
+    # the loader refuses it first (its errors, shared with statute ingestion, are in English)
+    assert report.status == "failed" and ("无文字层" in report.reason or "text layer" in report.reason)
     assert ex.is_empty
 
 
@@ -134,7 +135,7 @@ def test_a_document_without_anything_recognisable_is_reported_empty(tmp_path: Pa
     bad.write_text("not a workbook", encoding="utf-8")
     ex = _import(note, bad)
     assert [d.status for d in ex.documents] == ["empty", "failed"]
-    assert "会议纪要.md: no processes" in ex.reasons() and "not an Excel workbook" in ex.reasons()
+    assert "会议纪要.md: 未识别到工序" in ex.reasons() and "not an Excel workbook" in ex.reasons()
 
 
 V2_EXTRA = "工序7：印花，圆网印花机印花，使用丙酮清洗网版。\n"

@@ -68,7 +68,7 @@ def test_an_extraction_with_nothing_is_refused_with_each_reason(mapper: Enterpri
     )
     with pytest.raises(IngestionError, match="nothing extracted") as raised:
         mapper.run(_import(contract))
-    assert "合同.md: unrelated document" in str(raised.value)
+    assert "合同.md: 与工艺无关" in str(raised.value)
 
 
 V1 = "# 工艺流程说明\n企业名称：示例涂装有限公司\n## 一、生产工艺\n1. 机加工：车铣加工，员工共80人。\n"
@@ -134,7 +134,7 @@ def test_the_cli_fails_when_nothing_is_extracted(tmp_path: Path) -> None:
     note.write_text("# 纪要\n讨论团建。\n", encoding="utf-8")
     result = CliRunner().invoke(_cli(), ["import", str(note), "--no-store"], obj=Settings.load())
     assert result.exit_code != 0 and isinstance(result.exception, IngestionError)
-    assert "纪要.md: no processes" in str(result.exception)
+    assert "纪要.md: 未识别到工序" in str(result.exception)
 
 
 def test_the_cli_stores_shows_and_confirms(graph: Env, tmp_path: Path) -> None:

@@ -151,7 +151,7 @@ def test_documents_uploaded_on_the_page_become_the_process_map(app: AppTest, ten
     reports = frame(app, "识别内容").set_index("文件")
     assert reports.loc["会议纪要.md", "结果"] == "未识别到内容"
     assert reports.loc["工艺流程说明.pdf", "结果"] == "已解析"
-    assert any(w.startswith("会议纪要.md：未识别到内容——no processes") for w in texts(app, "warning"))
+    assert any(w.startswith("会议纪要.md：未识别到内容——未识别到工序") for w in texts(app, "warning"))
 
 
 def test_accept_all_confirms_every_step(app: AppTest, tenant: Tenant) -> None:
