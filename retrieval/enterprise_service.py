@@ -130,6 +130,11 @@ class EnterpriseView(BaseModel):
     pending: int = Field(description="Steps whose mapping no expert has confirmed yet")
     versions: list[VersionInfo] = Field(default_factory=list)
     diff: ExtractionDiff | None = Field(default=None, description="From the previous version to this one")
+    extraction: EnterpriseExtraction | None = Field(
+        default=None,
+        description="What the current version's documents gave: each document's result, and where every step, "
+        "material, piece of equipment and pollutant was read",
+    )
 
 
 class ConfirmationResult(BaseModel):
@@ -345,6 +350,11 @@ class EnterpriseService:
                 for v in versions
             ],
             diff=ExtractionDiff.model_validate_json(current.diff) if current is not None and current.diff else None,
+            extraction=(
+                EnterpriseExtraction.model_validate_json(current.extraction)
+                if current is not None and current.extraction
+                else None
+            ),
         )
 
     def profile(self, enterprise_id: str) -> EnterpriseProfile:

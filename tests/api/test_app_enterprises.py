@@ -81,6 +81,10 @@ def test_the_map_and_profile_read_back_and_an_expert_confirms(env: Env) -> None:
     view = client.get("/enterprises/E1", headers=env.auth("viewer")).json()
     assert (view["version"], view["pending"], view["headcount"]) == (1, 3, 80)
     assert [m["name"] for m in view["processes"]] == ["气保焊", "喷涂", "激光打标"]
+    # each document's result and where each item was read, as the import returned them
+    extraction = view["extraction"]
+    assert [(d["file"], d["status"]) for d in extraction["documents"]] == [("工艺流程说明.md", "extracted")]
+    assert all(p["source"]["file"] == "工艺流程说明.md" for p in extraction["processes"])
     profile = client.get("/enterprises/E1/profile", headers=env.auth("inspector")).json()
     assert [p["name"] for p in profile["processes"]] == ["气保焊", "喷涂", "激光打标"]
     assert "示例焊接涂装有限公司" in profile["enterprise"]

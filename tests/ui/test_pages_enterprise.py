@@ -152,6 +152,17 @@ def test_documents_uploaded_on_the_page_become_the_process_map(app: AppTest, ten
     assert reports.loc["会议纪要.md", "结果"] == "未识别到内容"
     assert reports.loc["工艺流程说明.pdf", "结果"] == "已解析"
     assert any(w.startswith("会议纪要.md：未识别到内容——未识别到工序") for w in texts(app, "warning"))
+    # a later session (no import result in it) reads the same from the stored version
+    del app.session_state["enterprise_last_import"]
+    app.run()
+    _ok(app)
+    again = frame(app, "识别内容").set_index("文件")
+    assert again.loc["会议纪要.md", "结果"] == "未识别到内容"
+    assert frame(app, "标记", nth=0)["出处"].str.contains("单元格 化学品清单!").any()
+    assert (
+        frame(app, "标记", nth=1).set_index("名称").loc["电动葫芦", "出处"]
+        == "《设备及化学品清单.xlsx》单元格 设备清单!B9"
+    )
 
 
 def test_accept_all_confirms_every_step(app: AppTest, tenant: Tenant) -> None:

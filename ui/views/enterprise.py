@@ -95,11 +95,12 @@ def render() -> None:
 
 
 def _session_extraction(view: EnterpriseView) -> EnterpriseExtraction | None:
-    """What this session's import read, when it is the stored map's current version."""
+    """What this session's import read, when it is the stored map's current version; else what the stored
+    current version's documents gave (None for a map stored before versions kept it)."""
     last = st.session_state.get(_IMPORT)
     if isinstance(last, EnterpriseImport) and (last.enterprise_id, last.version) == (view.id, view.version):
         return last.extraction
-    return None
+    return view.extraction
 
 
 def _uploads(files: list[UploadedFile] | None) -> list[DocumentUpload]:
@@ -236,7 +237,7 @@ def _inventory(view: EnterpriseView, extraction: EnterpriseExtraction | None) ->
         materials = [{"名称": m, "标记": "⚠ 危险化学品" if m in hazardous else ""} for m in view.materials]
         equipment = [{"名称": e, "标记": "⚠ 特种设备" if e in special else ""} for e in view.equipment]
         _tables(materials, equipment, [{"名称": p} for p in view.pollutants])
-        st.caption("数量、类别和出处随导入结果返回，只在导入后的本次会话中显示；已保存的工艺地图只记录名称与标记。")
+        st.caption("该工艺地图的导入记录没有保存数量、类别和出处，只有名称与标记；重新导入文档后即可显示。")
     else:
         pollutants = [
             {"名称": p.name, "类别": p.kind, "排放口": p.outlet, "出处": where(p.source)} for p in extraction.pollutants
