@@ -16,7 +16,8 @@ The review queue's tables are declared in :mod:`api.review_queue`; all of them a
 upgraded by the migrations in :mod:`api.migrations`.
 
 Also :class:`RecordScope`, which reads scoring's organisation tables to tell which enterprise and
-department a unit belongs to (for authorisation), and :class:`RecordReader` (one stored record).
+department a unit belongs to (for authorisation), and :class:`RecordReader` (one stored record, or a
+filtered page of them).
 """
 
 from __future__ import annotations
@@ -27,11 +28,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import Boolean, Engine, ForeignKey, Index, Integer, MetaData, String, Text, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from kg.errors import NotFoundError, ValidationFailedError
-from scoring.db import Department, InspectionRecord, Position, UtcDateTime, utcnow
+from kg.errors import NotFoundError, ScoringError, ValidationFailedError
+from scoring.db import CHINA_TZ, Department, InspectionRecord, Position, UtcDateTime, utcnow
 
 __all__ = [
     "ApiBase",
@@ -45,6 +61,7 @@ __all__ = [
     "IndicatorReviewRow",
     "IndicatorStateRow",
     "LoginFailureRow",
+    "RecordFilter",
     "RecordReader",
     "RecordScope",
     "StoredRecord",
@@ -203,8 +220,18 @@ class StoredRecord:
         self.note = row.note
 
 
+@dataclass(frozen=True)
+class RecordFilter:
+    """Which records to list; every field None means no restriction."""
+
+    level: str | None = None
+    unit_id: str | None = None
+    indicator_id: str | None = None
+    period: str | None = None
+
+
 class RecordReader:
-    """Reads stored inspection records (scoring offers no single-record read).
+    """Reads stored inspection records (scoring offers no single-record read or listing).
 
     Args:
         engine: the records database.
@@ -224,6 +251,72 @@ class RecordReader:
             if row is None:
                 raise NotFoundError(f"no record {record_id}")
             return StoredRecord(row)
+
+    def find(
+        self,
+        enterprise_id: str,
+        where: RecordFilter,
+        *,
+        department_id: str | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[StoredRecord], int]:
+        """A page of an enterprise's records (of one department and its posts, if given), newest
+        observation first, and their total. The index on (enterprise, observed_at, id) serves the order.
+
+        Raises:
+            ScoringError: the records database refused.
+        """
+        rec = InspectionRecord
+        conditions = _record_conditions(enterprise_id, department_id, where)
+        try:
+            with Session(self._engine) as session:
+                total = session.execute(select(func.count()).select_from(rec).where(*conditions)).scalar_one()
+                stmt = (
+                    select(rec)
+                    .where(*conditions)
+                    .order_by(rec.observed_at.desc(), rec.id.desc())
+                    .limit(limit)
+                    .offset(offset)
+                )
+                return [StoredRecord(r) for r in session.execute(stmt).scalars()], int(total)
+        except SQLAlchemyError as e:
+            raise ScoringError(f"records could not be read: {e}") from e
+
+
+def _record_conditions(enterprise_id: str, department_id: str | None, where: RecordFilter) -> list[ColumnElement[bool]]:
+    """The scope (enterprise, and department if given) and the filters, as SQL conditions."""
+    rec = InspectionRecord
+    conditions: list[ColumnElement[bool]] = [rec.enterprise_id == enterprise_id]
+    if department_id is not None:  # the department itself and its posts; not enterprise-level records
+        posts = select(Position.id).where(Position.department_id == department_id)
+        conditions.append(
+            or_(
+                and_(rec.level == "部门", rec.unit_id == department_id),
+                and_(rec.level == "岗位", rec.unit_id.in_(posts)),
+            )
+        )
+    if where.level is not None:
+        conditions.append(rec.level == where.level)
+    if where.unit_id is not None:
+        conditions.append(rec.unit_id == where.unit_id)
+    if where.indicator_id is not None:
+        conditions.append(rec.indicator_id == where.indicator_id)
+    if where.period is not None:
+        # as a range of observation times (China time), which the (enterprise, observed_at) index serves
+        start, end = _period_bounds(where.period)
+        conditions.extend([rec.observed_at >= start, rec.observed_at < end])
+    return conditions
+
+
+def _period_bounds(period: str) -> tuple[datetime, datetime]:
+    """The first moment of a month (``YYYY-MM``) or year (``YYYY``) in China time, and of the next one."""
+    year, _, month = period.partition("-")
+    y, m = int(year), int(month or 1)
+    start = datetime(y, m, 1, tzinfo=CHINA_TZ)
+    if not month:
+        return start, datetime(y + 1, 1, 1, tzinfo=CHINA_TZ)
+    return start, datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=CHINA_TZ)
 
 
 Decision = Literal["approve", "reject", "edit"]

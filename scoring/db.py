@@ -228,6 +228,8 @@ class InspectionRecord(Base):
     __table_args__ = (
         # covering index of the period aggregation: the scan never touches the table
         Index("ix_records_period", "month", "level", "unit_id", "indicator_id", "numerator", "denominator"),
+        # an enterprise's records newest first (the API's records list), without sorting the table
+        Index("ix_records_enterprise_observed", "enterprise_id", "observed_at", "id"),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     client_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)

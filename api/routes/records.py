@@ -10,13 +10,9 @@ retried record is still recognised as a duplicate.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query
-from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from api.auth import Principal
 from api.crypto import FieldCipher
@@ -25,20 +21,16 @@ from api.deps import (
     CipherDep,
     CurrentUser,
     PageParams,
-    Pagination,
     RecordReaderDep,
     RecordScopeDep,
     ScoringDep,
-    ServicesDep,
 )
 from api.errors import problem_responses
 from api.schemas import Page, RecordOut
-from api.store import RecordScope, StoredRecord
-from kg.errors import ScoringError
-from scoring.db import InspectionRecord, Position
+from api.store import RecordFilter, RecordScope, StoredRecord
 from scoring.schemas import BatchIn, BatchResult, Level, RecordIn, RecordResult
 
-__all__ = ["RecordFilter", "find_records", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["records"], responses=problem_responses(400, 401, 403, 404, 413, 422, 500))
 
@@ -140,16 +132,6 @@ def submit_batch(
     return result
 
 
-@dataclass(frozen=True)
-class RecordFilter:
-    """Which records to list; every field None means no restriction."""
-
-    level: Level | None = None
-    unit_id: str | None = None
-    indicator_id: str | None = None
-    period: str | None = None
-
-
 def record_filter(
     level: Annotated[Level | None, Query(description="Only records of this level (企业/部门/岗位)")] = None,
     unit_id: Annotated[str | None, Query(min_length=1, max_length=64, description="Only this unit")] = None,
@@ -168,57 +150,6 @@ def record_filter(
 
 
 RecordFilterDep = Annotated[RecordFilter, Depends(record_filter)]
-
-
-def _conditions(user: Principal, where: RecordFilter) -> list[ColumnElement[bool]]:
-    """The caller's scope (enterprise, and department if scoped to one) and the filters, as SQL conditions."""
-    rec = InspectionRecord
-    conditions: list[ColumnElement[bool]] = [rec.enterprise_id == user.enterprise_id]
-    if user.department_id is not None:  # the department itself and its posts; not enterprise-level records
-        posts = select(Position.id).where(Position.department_id == user.department_id)
-        conditions.append(
-            or_(
-                and_(rec.level == "部门", rec.unit_id == user.department_id),
-                and_(rec.level == "岗位", rec.unit_id.in_(posts)),
-            )
-        )
-    if where.level is not None:
-        conditions.append(rec.level == where.level)
-    if where.unit_id is not None:
-        conditions.append(rec.unit_id == where.unit_id)
-    if where.indicator_id is not None:
-        conditions.append(rec.indicator_id == where.indicator_id)
-    if where.period is not None:
-        first, last = (
-            (where.period, where.period) if "-" in where.period else (f"{where.period}-01", f"{where.period}-12")
-        )
-        conditions.append(rec.month.between(first, last))
-    return conditions
-
-
-def find_records(
-    engine: Engine, user: Principal, where: RecordFilter, page: Pagination
-) -> tuple[list[StoredRecord], int]:
-    """A page of the records the caller may see, newest observation first, and their total.
-
-    Raises:
-        ScoringError: the records database refused.
-    """
-    rec = InspectionRecord
-    conditions = _conditions(user, where)
-    try:
-        with Session(engine) as session:
-            total = session.execute(select(func.count()).select_from(rec).where(*conditions)).scalar_one()
-            stmt = (
-                select(rec)
-                .where(*conditions)
-                .order_by(rec.observed_at.desc(), rec.id.desc())
-                .limit(page.limit)
-                .offset(page.offset)
-            )
-            return [StoredRecord(r) for r in session.execute(stmt).scalars()], int(total)
-    except SQLAlchemyError as e:
-        raise ScoringError(f"records could not be read: {e}") from e
 
 
 def _out(row: StoredRecord, cipher: FieldCipher) -> RecordOut:
@@ -244,10 +175,12 @@ def _out(row: StoredRecord, cipher: FieldCipher) -> RecordOut:
 
 @router.get("/records", name="records.list", response_model=Page[RecordOut])
 def list_records(
-    user: CurrentUser, services: ServicesDep, cipher: CipherDep, where: RecordFilterDep, page: PageParams
+    user: CurrentUser, records: RecordReaderDep, cipher: CipherDep, where: RecordFilterDep, page: PageParams
 ) -> Page[RecordOut]:
     """Stored records of the caller's enterprise (and department), newest first, note and evidence decrypted."""
-    rows, total = find_records(services.engine, user, where, page)
+    rows, total = records.find(
+        user.enterprise_id, where, department_id=user.department_id, limit=page.limit, offset=page.offset
+    )
     return Page[RecordOut](items=[_out(r, cipher) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 

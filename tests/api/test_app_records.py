@@ -134,6 +134,26 @@ def test_records_list_filters_pages_and_stays_in_scope(env: Env) -> None:
         assert client.get("/records", params=bad, headers=env.auth("manager")).status_code == 422, bad
 
 
+def test_a_period_is_a_month_or_year_of_china_time(env: Env) -> None:
+    client = env.client()
+    moments = {  # China time; the second and third are still 2025 in UTC
+        "dec": datetime(2025, 12, 31, 23, 30, tzinfo=CHINA_TZ),
+        "jan": datetime(2026, 1, 1, 0, 30, tzinfo=CHINA_TZ),
+        "feb": datetime(2026, 2, 1, 7, 59, tzinfo=CHINA_TZ),
+    }
+    records = [record(k, observed_at=at.isoformat()) for k, at in enumerate(moments.values())]
+    assert (
+        client.post("/records/batch", json=batch("b-y", records), headers=env.auth("inspector")).json()["accepted"] == 3
+    )
+
+    def total(period: str) -> int:
+        r = client.get("/records", params={"period": period}, headers=env.auth("manager"))
+        assert r.status_code == 200, r.text
+        return int(r.json()["total"])
+
+    assert [total(p) for p in ("2025-12", "2026-01", "2026-02", "2025", "2026", "2026-12")] == [1, 1, 1, 1, 2, 0]
+
+
 def test_cli_users_add_and_audit_verify(env: Env) -> None:
     app = typer.Typer()
     app.command("users-add")(users_add)
