@@ -78,7 +78,8 @@ REQUESTS: dict[str, Callable[[], Call]] = {
     "proposals.facets": lambda: ("GET", "/proposals/facets", {}),
     "proposals.get": lambda: ("GET", f"/proposals/{PROPOSAL['E1']}", {}),
     "proposals.decisions": lambda: ("GET", f"/proposals/{PROPOSAL['E1']}/decisions", {}),
-    "proposals.decide": lambda: ("POST", f"/proposals/{PROPOSAL['E1']}/decision", {"json": {"decision": "approve"}}),
+    # a decision is final: every call decides a proposal of its own
+    "proposals.decide": lambda: ("POST", f"/proposals/{_undecided('E1')}/decision", {"json": {"decision": "approve"}}),
     "proposals.bulk": lambda: (
         "POST",
         "/proposals/decisions",
@@ -103,8 +104,13 @@ REQUESTS: dict[str, Callable[[], Call]] = {
 }
 
 
-#: enterprise → a stored proposal of it (set by the ``env`` fixture)
+#: enterprise → a stored proposal of it, and proposals no call has decided yet (set by the ``env`` fixture)
 PROPOSAL: dict[str, str] = {}
+UNDECIDED: dict[str, list[str]] = {}
+
+
+def _undecided(enterprise: str) -> str:
+    return UNDECIDED[enterprise].pop()
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +120,8 @@ def env(shared_env: Env) -> Env:
             name="焊烟净化设施完好率", level="部门", verdicts=[Verdict(rule="r", ok=True, reason="ok")]
         )
         run = RunInput(source="change", enterprise_id=ent)
-        PROPOSAL[ent] = shared_env.services.review_queue.add_run(run, [indicator], actor="t")[1][0].id
+        ids = [v.id for v in shared_env.services.review_queue.add_run(run, [indicator] * 20, actor="t")[1]]
+        PROPOSAL[ent], UNDECIDED[ent] = ids[0], ids[1:]
     client = shared_env.client()
     for ent, unit in (("E1", "P1"), ("E2", "P3")):
         r = client.post(
