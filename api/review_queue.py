@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from sqlalchemy import Boolean, Engine, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from api.store import ApiBase, AuditSink, check_decision
+from api.store import DECISION_STATUS, ApiBase, AuditSink, check_decision
 from kg.errors import ConflictError, NotFoundError, ValidationFailedError
 from retrieval.change.models import IndicatorProposal, ObligationProposal, RiskProposal
 from scoring.db import UtcDateTime, utcnow
@@ -418,7 +418,7 @@ class ReviewQueue:
             if decision == "edit":
                 indicator = _edited(indicator, changes, validator)
                 row.valid = True
-            status = _STATUS_AFTER.get(decision) or ("validated" if row.valid else "proposed")
+            status = DECISION_STATUS.get(decision) or ("validated" if row.valid else "proposed")
             row.status = status
             row.indicator = indicator.model_copy(update={"status": status}).model_dump_json()
             now = self._clock()
@@ -471,10 +471,8 @@ class ReviewQueue:
             ]
 
 
-#: The statuses of a decided proposal, and the status each decision leads to (reopen: back to the
-#: status validation gave it).
-DECIDED = frozenset({"approved", "rejected", "edited"})
-_STATUS_AFTER = {"approve": "approved", "reject": "rejected", "edit": "edited"}
+#: The statuses of a decided proposal (reopen takes it back to the status validation gave it).
+DECIDED = frozenset(DECISION_STATUS.values())
 
 
 def _check_decision(decision: str, comment: str, changes: Mapping[str, Any]) -> None:

@@ -47,13 +47,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kg.errors import NotFoundError, ScoringError, ValidationFailedError
-from scoring.db import CHINA_TZ, Department, InspectionRecord, Position, UtcDateTime, utcnow
+from scoring.db import Department, InspectionRecord, Position, UtcDateTime, utcnow
+from scoring.periods import Period
 
 __all__ = [
     "ApiBase",
     "AuditEntryRow",
     "AuditHeadRow",
     "AuditSink",
+    "DECISION_STATUS",
     "Decision",
     "IndicatorReviews",
     "ReviewState",
@@ -304,23 +306,14 @@ def _record_conditions(enterprise_id: str, department_id: str | None, where: Rec
         conditions.append(rec.indicator_id == where.indicator_id)
     if where.period is not None:
         # as a range of observation times (China time), which the (enterprise, observed_at) index serves
-        start, end = _period_bounds(where.period)
-        conditions.extend([rec.observed_at >= start, rec.observed_at < end])
+        period = Period.parse(where.period)
+        conditions.extend([rec.observed_at >= period.start(), rec.observed_at < period.end()])
     return conditions
 
 
-def _period_bounds(period: str) -> tuple[datetime, datetime]:
-    """The first moment of a month (``YYYY-MM``) or year (``YYYY``) in China time, and of the next one."""
-    year, _, month = period.partition("-")
-    y, m = int(year), int(month or 1)
-    start = datetime(y, m, 1, tzinfo=CHINA_TZ)
-    if not month:
-        return start, datetime(y + 1, 1, 1, tzinfo=CHINA_TZ)
-    return start, datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=CHINA_TZ)
-
-
 Decision = Literal["approve", "reject", "edit"]
-_STATUS: dict[str, str] = {"approve": "approved", "reject": "rejected", "edit": "edited"}
+#: The status each review decision leads to, for indicators and proposals alike.
+DECISION_STATUS: dict[str, str] = {"approve": "approved", "reject": "rejected", "edit": "edited"}
 
 
 def check_decision(decision: str, comment: str, changes: Mapping[str, Any]) -> None:
@@ -429,7 +422,7 @@ class IndicatorReviews:
             if state is None:
                 state = IndicatorStateRow(indicator_id=indicator_id)
                 session.add(state)
-            state.status = _STATUS[decision]
+            state.status = DECISION_STATUS[decision]
             state.edits = json.dumps(edits, ensure_ascii=False, sort_keys=True)
             state.last_review_id = row.id
             state.updated_by = reviewer

@@ -48,6 +48,12 @@ def test_faiss_index_search_replace_remove_and_persist(tmp_path: Path) -> None:
     index.add(list(DOCS), emb.embed_passages(list(DOCS.values())))
     query = emb.embed_queries(["排污许可证规定排放"])[0]
     assert index.search(query, 1)[0][0] == "c"
+    # every cosine at once, in the caller's column order, 0 for an id without a vector
+    order = ["c", "zzz", "a", "b"]
+    cosines = index.similarities(np.stack([query, query]), index.columns(order), len(order))
+    found = dict(index.search(query, 3))
+    assert cosines.shape == (2, 4) and cosines[0, 1] == 0.0
+    assert np.allclose(cosines[1], [found["c"], 0.0, found["a"], found["b"]], atol=1e-6)
     index.add(["c"], emb.embed_passages(["完全不同的内容"]))  # replace
     assert len(index) == 3 and index.search(query, 1)[0][0] != "c"
     assert index.remove(["c", "zzz"]) == 1

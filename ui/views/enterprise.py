@@ -81,7 +81,7 @@ def render() -> None:
         if view is None:
             st.info("本企业尚未导入工艺文档。")
             return
-        extraction = _session_extraction(view)
+        extraction = _extraction(view)
         _summary(view)
         map_tab, confirm_tab, diff_tab = st.tabs(["工艺地图", "专家确认", "版本对比"])
         with map_tab:
@@ -94,7 +94,7 @@ def render() -> None:
             _diff(view)
 
 
-def _session_extraction(view: EnterpriseView) -> EnterpriseExtraction | None:
+def _extraction(view: EnterpriseView) -> EnterpriseExtraction | None:
     """What this session's import read, when it is the stored map's current version; else what the stored
     current version's documents gave (None for a map stored before versions kept it)."""
     last = st.session_state.get(_IMPORT)
