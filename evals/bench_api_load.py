@@ -9,7 +9,7 @@ What happens:
    id of the run carries a random tag, so a shared PostgreSQL database can be reused) gets one enterprise
    of 4 departments × 5 posts, the fire-facility indicator assigned to each post, and one inspector
    account per client (argon2 hashes at the production cost).
-2. The API runs as ``uvicorn api.cli_api:app_from_environment --factory`` in a subprocess on a free
+2. The API runs as ``uvicorn api.cli.server:app_from_environment --factory`` in a subprocess on a free
    port of 127.0.0.1, configured through ``HSEKG_*`` variables, exactly as ``hsekg serve`` would.
 3. Each client thread logs in (``POST /auth/token``); one warm-up request (a record of an unknown unit,
    rejected) lets the server load its services; then every client submits its share of the
@@ -145,7 +145,7 @@ def _posts(tag: str) -> list[str]:
 
 def prepare_database(engine: Engine, settings: Settings, *, tag: str, clients: int) -> list[str]:
     """Register the organisation, assign the indicator, create one inspector per client; their usernames."""
-    from api.deps import Services
+    from api.http.deps import Services
     from kg.corpus import load_knowledge_base
     from scoring.service import AssignmentIn, DepartmentIn, OrganisationIn, PersonIn, PositionIn, ScoringService
 
@@ -216,7 +216,7 @@ def api_server(env: dict[str, str], *, cwd: Path, workers: int, deadline: float)
     from kg.bolt_server import free_port
 
     port = free_port()
-    args = [sys.executable, "-m", "uvicorn", "api.cli_api:app_from_environment", "--factory", "--host", "127.0.0.1"]
+    args = [sys.executable, "-m", "uvicorn", "api.cli.server:app_from_environment", "--factory", "--host", "127.0.0.1"]
     args += ["--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
     log_file = (cwd / "server.log").open("wb")
     process = subprocess.Popen(args, env=env, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT)

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from api.store import RecordFilter, RecordReader
+from api.services.storage import RecordFilter, RecordReader
 from kg.corpus import load_knowledge_base
 from scoring.db import open_records_db
 from scoring.demo_data import DemoSpec, generate_demo

@@ -23,6 +23,16 @@ def shared_dir() -> Path:
     return SHARED
 
 
+def statute_articles(shared: Path) -> dict[str, int]:
+    """The statute files listed in ``regulations/README.md`` with their article counts (the one list)."""
+    readme = (shared / "regulations" / "README.md").read_text(encoding="utf-8")
+    return {
+        cells[1]: int(cells[3])
+        for line in readme.splitlines()
+        if len(cells := [c.strip() for c in line.split("|")]) > 4 and cells[1].endswith(".md") and cells[3].isdigit()
+    }
+
+
 @pytest.fixture(scope="session")
 def bolt_endpoint() -> Iterator[tuple[str, str, str, str | None]]:
     """(uri, user, password, database) of a real Bolt server.

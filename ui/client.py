@@ -1,7 +1,7 @@
 """The HTTP client of the expert UI: every read and write goes through the API, so roles and the audit
 trail apply to the UI exactly as to any other client.
 
-Responses are parsed with the API's own response schemas (:mod:`api.schemas`, :mod:`api.review_schemas`)
+Responses are parsed with the API's own response schemas (:mod:`api.contracts.common`, :mod:`api.contracts.review`)
 and the domain result models the layers publish as their API contract. Errors become one readable
 :class:`ApiError`, never a traceback::
 
@@ -19,7 +19,8 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from api.review_schemas import (
+from api.contracts.common import ClauseTextOut, NodeOut, Page, RecordOut, UserOut
+from api.contracts.review import (
     BulkResult,
     DecisionOut,
     GapRunOut,
@@ -28,12 +29,11 @@ from api.review_schemas import (
     ProposalOut,
     ProposalRunOut,
 )
-from api.schemas import ClauseTextOut, NodeOut, Page, RecordOut, UserOut
+from api.services.enterprises import ConfirmationResult, EnterpriseDiff, EnterpriseView, MappingConfirmation
 from retrieval.answer import Answer
 from retrieval.change.impact import ImpactReport
 from retrieval.change.inputs import ChangeScenario, EnterpriseProfile, GapScenario
 from retrieval.enterprise_mapping import EnterpriseImport
-from retrieval.enterprise_service import ConfirmationResult, EnterpriseDiff, EnterpriseView, MappingConfirmation
 from scoring.reports import PeriodReport
 from scoring.service import ScoreSummary
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import streamlit as st
 
-from api.review_schemas import DecisionOut, ProcessGraphOut, ProposalFacetsOut, ProposalOut
-from api.schemas import ClauseTextOut, NodeOut, RecordOut
+from api.contracts.common import ClauseTextOut, NodeOut, RecordOut
+from api.contracts.review import DecisionOut, ProcessGraphOut, ProposalFacetsOut, ProposalOut
+from api.services.enterprises import EnterpriseView
 from retrieval.change.impact import ImpactReport
 from retrieval.change.inputs import EnterpriseProfile, GapScenario
-from retrieval.enterprise_service import EnterpriseView
 from scoring.reports import PeriodReport
 from ui import session
 from ui.client import ApiClient, ApiError

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from api.review_schemas import GraphEdgeOut, GraphNodeOut, ProcessGraphOut
+from api.contracts.review import GraphEdgeOut, GraphNodeOut, ProcessGraphOut
 
 __all__ = ["EDGE_NAMES", "LABEL_NAMES", "LABEL_STYLES", "focus", "process_dot", "wrap"]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from api.review_schemas import ProposalOut
+from api.contracts.review import ProposalOut
 from ui import data, session
 from ui.proposal_edit import edit_form
 from ui.widgets import (

@@ -9,8 +9,8 @@ from __future__ import annotations
 import httpx
 import streamlit as st
 
-from api.auth import PERMISSIONS
-from api.schemas import UserOut
+from api.contracts.common import UserOut
+from api.services.security import PERMISSIONS
 from ui.client import ApiClient, open_http
 
 __all__ = [

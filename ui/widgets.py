@@ -13,7 +13,7 @@ from typing import Literal
 
 import streamlit as st
 
-from api.review_schemas import ProposalOut
+from api.contracts.review import ProposalOut
 from ingestion.enterprise.models import Provenance
 from retrieval.change.models import IndicatorProposal, ObligationProposal, Verdict
 from scoring.db import CHINA_TZ

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
-from api.audit import GENESIS, AuditLog, _digest
-from api.store import AuditEntryRow, AuditHeadRow, ensure_api_schema
+from api.services.audit import GENESIS, AuditLog, _digest
+from api.services.storage import AuditEntryRow, AuditHeadRow, ensure_api_schema
 from scoring.db import open_records_db
 from tests.api import test_app_support as support
 from tests.api.test_app_support import Env, batch, record

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from api.auth import PERMISSIONS, PUBLIC_ROUTES, ROLES
-from api.review_queue import RunInput
+from api.services.review import RunInput
+from api.services.security import PERMISSIONS, PUBLIC_ROUTES, ROLES
 from retrieval.change.models import IndicatorProposal, Verdict
 from scoring.service import ScoringService
 from tests.api import test_app_support as support
@@ -136,7 +136,7 @@ def env(shared_env: Env) -> Env:
 
 
 def test_every_route_is_in_the_matrix_and_the_table() -> None:
-    from api.routes import ROUTERS
+    from api.http.routes import ROUTERS
 
     names = {r.name for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)}
     assert len(names) == sum(len(router.routes) for router in ROUTERS)  # names are unique
@@ -215,7 +215,7 @@ def test_deactivated_user_token_stops_working(env: Env) -> None:
     from sqlalchemy import update
     from sqlalchemy.orm import Session
 
-    from api.store import UserRow
+    from api.services.storage import UserRow
 
     client = env.client()
     assert client.get("/auth/me", headers=env.auth("viewer", "E2")).status_code == 200

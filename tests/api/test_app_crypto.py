@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.crypto import (
+from api.services.crypto import (
     OPENSSL_SM3,
     CryptoError,
     FieldCipher,
@@ -16,7 +16,7 @@ from api.crypto import (
     rfc2104_hmac_sm3,
     sm3_hex,
 )
-from api.store import UserRow
+from api.services.storage import UserRow
 from scoring.db import InspectionRecord
 from tests.api import test_app_support as support
 from tests.api.test_app_support import Env, batch, record

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api.auth import MAX_FAILURES, TokenIssuer
+from api.services.security import MAX_FAILURES, TokenIssuer
 from tests.api import test_app_support as support
 from tests.api.test_app_support import PASSWORD, Env
 
@@ -113,7 +113,7 @@ def test_login_issues_a_working_token_and_rate_limits_failures(env: Env) -> None
 def test_bad_and_expired_tokens_are_401(shared_env: Env) -> None:
     client = shared_env.client()
     _problem(client.get("/auth/me", headers={"Authorization": "Bearer not-a-token"}), 401)
-    from api.auth import Principal
+    from api.services.security import Principal
 
     past = datetime.now(UTC) - timedelta(hours=1)
     issuer = TokenIssuer("unit-test-secret-key-0123456789", clock=lambda: past)

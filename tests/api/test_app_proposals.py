@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from api.review_queue import RunInput
+from api.services.review import RunInput
 from kg.corpus import KnowledgeBase
 from kg.ladybug_store import LadybugGraphStore
 from retrieval.change.inputs import LawArticle
@@ -325,8 +325,8 @@ def test_api_migrations_create_exactly_the_declared_tables_and_adopt_older_datab
     from alembic.migration import MigrationContext
     from sqlalchemy import inspect
 
-    from api.migrations import VERSION_TABLE, api_metadata
-    from api.store import ApiBase, UserRow, ensure_api_schema
+    from api.services.migrations import VERSION_TABLE, api_metadata
+    from api.services.storage import ApiBase, UserRow, ensure_api_schema
     from scoring.db import open_records_db
 
     fresh = open_records_db(f"sqlite:///{tmp_path / 'fresh.db'}")
@@ -362,7 +362,7 @@ def test_api_migrations_create_exactly_the_declared_tables_and_adopt_older_datab
 
 
 def test_the_demo_seed_fills_records_users_and_the_queue_once(env: Env) -> None:
-    from api.demo_seed import seed_demo
+    from api.cli.demo_seed import seed_demo
 
     first = seed_demo(env.services)
     assert first.records_created and first.periods_scored == 13
@@ -430,7 +430,7 @@ def test_a_change_run_checks_duplicates_against_the_enterprise_s_own_rules(env: 
 
 
 def test_the_edit_schema_and_the_queue_agree_on_the_editable_fields() -> None:
-    from api.review_queue import EDITABLE_FIELDS
-    from api.review_schemas import ProposalEdit
+    from api.contracts.review import ProposalEdit
+    from api.services.review import EDITABLE_FIELDS
 
     assert set(ProposalEdit.model_fields) == set(EDITABLE_FIELDS)

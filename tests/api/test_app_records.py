@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from api.cli_api import audit_verify, users_add
-from api.store import AuditEntryRow
+from api.cli.server import audit_verify, users_add
+from api.services.storage import AuditEntryRow
 from kg.corpus import KnowledgeBase
 from kg.ladybug_store import LadybugGraphStore
 from scoring.db import CHINA_TZ, InspectionRecord

@@ -73,7 +73,7 @@ def test_every_operation_is_covered(api_schema: schemathesis.BaseSchema) -> None
 
 #: Groups not run, with the reason (none at present). LadybugDB 0.22 segfaults the process on
 #: ``ORDER BY … SKIP n LIMIT m`` when ``n`` exceeds the row count by more than about 11,900 (schemathesis
-#: generates such offsets): every graph list goes through :func:`api.routes._nodes.page_rows`, which
+#: generates such offsets): every graph list goes through :func:`api.http.routes._nodes.page_rows`, which
 #: answers a page past the end without a query.
 SKIPPED: dict[str, str] = {}
 

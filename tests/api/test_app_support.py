@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from api.app import create_app
-from api.auth import ROLES, PasswordHashing, Principal, Role
-from api.deps import Services
+from api.http.app import create_app
+from api.http.deps import Services
+from api.services.security import ROLES, PasswordHashing, Principal, Role
 from api.settings import REPO_ROOT, Settings
 from kg.corpus import KnowledgeBase, load_knowledge_base
 from kg.ladybug_store import LadybugGraphStore

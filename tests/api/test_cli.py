@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import main
+from api.cli.main import main
 from kg.bolt_server import free_port
+from tests.conftest import statute_articles
 
 pytestmark = pytest.mark.integration
 
@@ -103,13 +104,8 @@ def test_init_on_the_bolt_backend(
 
 @pytest.mark.slow
 def test_ingest_everything_shared(env: Path, shared_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """All 24 statutes with the README's article counts; each PDF processed or failed for its reason."""
-    readme = (shared_dir / "regulations" / "README.md").read_text(encoding="utf-8")
-    expected = {
-        cells[1]: int(cells[3])
-        for line in readme.splitlines()
-        if len(cells := [c.strip() for c in line.split("|")]) > 4 and cells[1].endswith(".md") and cells[3].isdigit()
-    }
+    """Every statute of the README with its article count; each PDF processed or failed for its reason."""
+    expected = statute_articles(shared_dir)
     argv = ["ingest", str(shared_dir / "regulations"), str(shared_dir / "regulations_pdf"), "--json"]
     assert main(argv) == 0
     result = last_json(capsys.readouterr().out)

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from api.services.enterprises import EnterpriseService
 from ingestion.enterprise import EnterpriseDocumentImporter
 from ingestion.kb_loader import KnowledgeBaseLoader
 from kg.ladybug_store import LadybugGraphStore
 from retrieval.change.catalog import ClauseLookup, GraphCatalogLoader, KnowledgeCatalog
-from retrieval.enterprise_service import EnterpriseService
 
 REPO = Path(__file__).resolve().parents[2]
 

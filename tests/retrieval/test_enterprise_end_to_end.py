@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from api.services.enterprises import MappingConfirmation, MappingCorrection
 from evals.enterprise_extraction import FIXTURES, materialize
 from kg.models import Label
 from retrieval.change.gaps import GapDetector
 from retrieval.change.inputs import GapScenario
 from retrieval.change.matching import status_conditions
 from retrieval.change.proposals import ChangeProposer
-from retrieval.enterprise_service import MappingConfirmation, MappingCorrection
 from tests.retrieval.kb_graph import KbGraph, build_kb_graph
 
 SECTORS = ["machining", "electronics", "auto_parts", "textile"]

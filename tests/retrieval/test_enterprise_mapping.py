@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from api.cli_enterprise import enterprise_confirm, enterprise_import, enterprise_show
+from api.cli.enterprise import enterprise_confirm, enterprise_import, enterprise_show
 from api.settings import Settings
 from evals.enterprise_extraction import FIXTURES, materialize
 from ingestion.enterprise import EnterpriseDocumentImporter, EnterpriseExtraction, ProcessMapDiffer

@@ -11,6 +11,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from api.services.enterprises import (
+    EnterpriseService,
+    MappingConfirmation,
+    MappingCorrection,
+    enterprise_id_for,
+)
 from ingestion.enterprise import EnterpriseDocumentImporter
 from ingestion.kb_loader import KnowledgeBaseLoader
 from kg.errors import GraphError, NotFoundError, UnsupportedDocumentError, ValidationFailedError
@@ -19,12 +25,6 @@ from kg.models import Label, Rel
 from kg.neo4j_store import Neo4jGraphStore
 from kg.store import GraphBatch
 from retrieval.change.catalog import GraphCatalogLoader
-from retrieval.enterprise_service import (
-    EnterpriseService,
-    MappingConfirmation,
-    MappingCorrection,
-    enterprise_id_for,
-)
 from tests.retrieval.kb_graph import REPO, KbGraph, StepClock, build_kb_graph
 
 V1 = """# 工艺流程说明

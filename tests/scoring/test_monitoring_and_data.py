@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, inspect, select
 from typer.testing import CliRunner
 
-from api.cli_scoring import scoring_app
+from api.cli.scoring import scoring_app
 from api.settings import Settings
 from evals.bench_scoring import compare, load_tables
 from kg.corpus import KnowledgeBase, load_knowledge_base

@@ -15,9 +15,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from api.app import create_app
-from api.deps import Services
-from api.review_queue import RunInput
+from api.http.app import create_app
+from api.http.deps import Services
+from api.services.review import RunInput
 from api.settings import REPO_ROOT, Settings
 from retrieval.change.inputs import LawArticle
 from retrieval.change.models import IndicatorProposal, ObligationProposal

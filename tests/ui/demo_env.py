@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 
-from api.auth import ROLES, PasswordHashing
-from api.deps import Services
+from api.container import graph_store, index_dir
+from api.http.deps import Services
+from api.services.security import ROLES, PasswordHashing
 from api.settings import REPO_ROOT, Settings
-from api.wiring import graph_store, index_dir
 from ingestion.kb_loader import KnowledgeBaseLoader
 from kg.corpus import load_knowledge_base
 from retrieval.index import RetrievalIndex

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from api.auth import ROLES
+from api.services.security import ROLES
 from evals.enterprise_extraction import FIXTURES, materialize
 from ingestion.enterprise.models import Provenance
 from tests.ui.conftest import DemoApi, frame, texts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from api.review_schemas import GraphEdgeOut, GraphNodeOut, ProcessGraphOut
+from api.contracts.review import GraphEdgeOut, GraphNodeOut, ProcessGraphOut
 from retrieval.change.models import IndicatorProposal, Verdict
 from scoring.db import CHINA_TZ
 from scoring.periods import Period

@@ -14,7 +14,8 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from api.schemas import NodeOut
+from api.contracts.common import NodeOut
+from api.services.enterprises import EnterpriseDiff, EnterpriseView, MappingConfirmation, MappingCorrection
 from ingestion.enterprise.models import (
     DocumentReport,
     EnterpriseExtraction,
@@ -26,7 +27,6 @@ from ingestion.enterprise.models import (
 from kg.models import STAGES
 from retrieval.change.inputs import ChangeScenario
 from retrieval.enterprise_mapping import EnterpriseImport, ProcessMapping
-from retrieval.enterprise_service import EnterpriseDiff, EnterpriseView, MappingConfirmation, MappingCorrection
 from ui import data, session
 from ui.client import ApiError, DocumentUpload
 from ui.widgets import CHANGE_TYPE_NAMES, flash, guard, keep_choice, local_time, unique_labels, where

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from api.review_schemas import GapRunOut
+from api.contracts.review import GapRunOut
 from retrieval.change.inputs import GapScenario
 from ui import data, session
 from ui.client import RulesUpload

@@ -7,7 +7,7 @@ from collections import Counter
 
 import streamlit as st
 
-from api.schemas import NodeOut
+from api.contracts.common import NodeOut
 from ui import data
 from ui.graph_dot import LABEL_NAMES, LABEL_STYLES, focus, process_dot
 from ui.widgets import guard, keep_choice, unique_labels

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from api.schemas import NodeOut
+from api.contracts.common import NodeOut
 from ui import data
 from ui.widgets import citation, guard
 

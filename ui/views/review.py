@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
-from api.review_schemas import ProposalOut
+from api.contracts.review import ProposalOut
 from retrieval.change.inputs import ChangeScenario
 from ui import data, session
 from ui.proposal_panel import proposal_panel

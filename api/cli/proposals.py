@@ -1,0 +1,125 @@
+"""``hsekg eval change``, ``hsekg eval gaps``, ``hsekg gaps FILE`` and ``hsekg impact REGULATION``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from api.container import FUSION, embedder_for, graph_store, index_dir
+from api.settings import Settings
+
+__all__ = ["eval_change", "eval_gaps", "gaps", "impact"]
+
+console = Console()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")]
+ScenariosOpt = Annotated[Path, typer.Option("--scenarios", help="JSONL scenario file.")]
+PredictionsOpt = Annotated[Path | None, typer.Option("--predictions", help="Write per-item results here.")]
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    if not isinstance(ctx.obj, Settings):
+        ctx.obj = Settings.load()
+    return ctx.obj
+
+
+def _report(metrics: dict[str, Any], predictions: Path | None, preds: list[dict[str, Any]], as_json: bool) -> None:
+    if predictions is not None:
+        predictions.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in preds), encoding="utf-8")
+    if as_json:
+        sys.stdout.write(json.dumps(metrics, ensure_ascii=False) + "\n")
+    else:
+        for name, value in metrics.items():
+            console.print(f"{name:22} {value}")
+
+
+def eval_change(
+    ctx: typer.Context, scenarios: ScenariosOpt, predictions: PredictionsOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Evaluate change proposals: risk/obligation/indicator recall, must-not violations, citation validity."""
+    from evals.change import load_records, predict, score_predictions
+    from retrieval.change.catalog import ClauseLookup, GraphCatalogLoader
+    from retrieval.change.proposals import ChangeProposer
+    from retrieval.index import RetrievalIndex
+
+    settings = _settings(ctx)
+    records = load_records(scenarios)
+    with graph_store(settings) as store:
+        catalog, clauses = GraphCatalogLoader(store).run(), ClauseLookup(store)
+        retriever = RetrievalIndex(index_dir(settings)).load(embedder_for(settings, required=False), FUSION)
+        proposer = ChangeProposer(catalog, clauses, retriever=retriever)
+        retriever.search("预热", k=1)  # load the embedder before timing
+        preds = predict(records, proposer.run)
+
+        def valid(key: str) -> bool:
+            return clauses.clause(key) is not None and catalog.is_current(key.rsplit("#", 1)[0])
+
+        metrics = score_predictions(records, preds, valid)
+    _report(metrics, predictions, preds, as_json)
+
+
+def eval_gaps(
+    ctx: typer.Context, scenarios: ScenariosOpt, predictions: PredictionsOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Evaluate rule-gap detection: gap recall, false gap rate, mean reported, strict/lenient precision."""
+    from evals.change import load_records
+    from evals.gaps import predict, score_predictions
+    from retrieval.change.catalog import ClauseLookup, GraphCatalogLoader
+    from retrieval.change.gaps import GapDetector
+
+    settings = _settings(ctx)
+    records = load_records(scenarios)
+    with graph_store(settings) as store:
+        detector = GapDetector(GraphCatalogLoader(store).run(), ClauseLookup(store))
+        preds = predict(records, detector.run)
+    _report(score_predictions(records, preds), predictions, preds, as_json)
+
+
+def gaps(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="JSON file: sector, enterprise, processes, indicators.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Report the uncovered duties of an enterprise's indicator set, with suggestions and stale citations."""
+    from retrieval.change.catalog import ClauseLookup, GraphCatalogLoader
+    from retrieval.change.gaps import GapDetector
+    from retrieval.change.inputs import GapScenario, load_json
+
+    settings = _settings(ctx)
+    scenario = load_json(file, GapScenario)
+    with graph_store(settings) as store:
+        report = GapDetector(GraphCatalogLoader(store).run(), ClauseLookup(store)).run(scenario)
+    if as_json:
+        sys.stdout.write(report.model_dump_json() + "\n")
+        return
+    for gap in report.gaps:
+        console.print(f"缺口 《{gap.law}》第{gap.article}条（{gap.risk}）", highlight=False)
+    for s in report.suggestions:
+        console.print(f"  建议指标：{s.name} {s.comparator}{s.target}{s.unit}", highlight=False)
+    for c in report.stale_citations:
+        succ = f"，现行：《{c.successor.law}》第{c.successor.article}条" if c.successor else ""
+        console.print(f"过时引用 {c.indicator}：《{c.law}》第{c.article}条（{c.status}{succ}）", highlight=False)
+
+
+def impact(
+    ctx: typer.Context,
+    regulation: Annotated[str, typer.Argument(help="Regulation id, e.g. 大气污染防治法")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Indicators citing a replaced regulation, the successor articles, and re-citation proposals."""
+    from retrieval.change.impact import ImpactAnalyzer
+
+    settings = _settings(ctx)
+    with graph_store(settings) as store:
+        report = ImpactAnalyzer(store).run(regulation)
+    if as_json:
+        sys.stdout.write(report.model_dump_json() + "\n")
+        return
+    console.print(f"{report.regulation}（{report.status}，由 {report.replaced_by} 取代）", highlight=False)
+    for c in report.citations:
+        console.print(f"  {c.indicator}：第{c.article}条 → {c.proposal}", highlight=False)

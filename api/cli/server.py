@@ -1,0 +1,126 @@
+"""The API's commands of ``hsekg``: ``users add``, ``audit verify`` and ``serve``.
+
+The lead registers them in :mod:`api.cli.main` (``users_app.command("add")(users_add)`` …). Like the other
+command modules they are thin: settings come from ``ctx.obj`` (or are read once) and the work is done
+by :class:`api.http.deps.Services`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from api.http.deps import Services
+from api.services.security import ROLES
+from api.settings import Settings
+
+__all__ = ["app_from_environment", "audit_verify", "serve", "users_add"]
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    if not isinstance(settings, Settings):
+        settings = Settings.load()
+        ctx.obj = settings
+    return settings
+
+
+def users_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}.")],
+    enterprise: Annotated[str, typer.Option("--enterprise", help="Enterprise id the user belongs to.")],
+    department: Annotated[str | None, typer.Option("--department", help="Department id (optional).")] = None,
+    full_name: Annotated[str, typer.Option("--name", help="Full name (stored encrypted).")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+) -> None:
+    """Create a user; the password is prompted for (twice) unless --password-stdin is given."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if role not in ROLES:
+        raise typer.BadParameter(f"unknown role {role!r}; one of {', '.join(ROLES)}", param_hint="--role")
+    services = Services(_settings(ctx))
+    try:
+        view = services.users.create(
+            username=username,
+            password=password,
+            role=role,
+            enterprise_id=enterprise,
+            department_id=department,
+            full_name=full_name,
+            actor="cli",
+        )
+    finally:
+        services.close()
+    scope = f"{view.enterprise_id}/{view.department_id}" if view.department_id else view.enterprise_id
+    typer.echo(f"user {view.username} ({view.role}) created in {scope}")
+
+
+def audit_verify(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")] = False,
+) -> None:
+    """Verify the SM3 chain of the audit trail; exit 1 naming the first broken entry."""
+    services = Services(_settings(ctx))
+    try:
+        result = services.audit.verify()
+    finally:
+        services.close()
+    if as_json:
+        payload = {
+            "ok": result.ok,
+            "entries": result.entries,
+            "head_hash": result.head_hash,
+            "seq": result.seq,
+            "problem": result.problem,
+            "detail": result.detail,
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+    elif result.ok:
+        typer.echo(f"audit trail intact: {result.entries} entries, head {result.head_hash}")
+    else:
+        typer.echo(f"audit trail broken at entry {result.seq}: {result.problem} — {result.detail}", err=True)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to bind (API and UI).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port of the API.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes of the API.")] = 1,
+    ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Also start the expert UI (Streamlit).")] = True,
+    ui_port: Annotated[int, typer.Option("--ui-port", help="Port of the expert UI.")] = 8501,
+) -> None:
+    """Serve the HTTP API with uvicorn (OpenAPI at /docs) and the expert UI with Streamlit; stopping the API
+    stops the UI."""
+    import uvicorn
+
+    from api.http.app import create_app
+    from ui.launch import api_url_for, start_ui, stop_ui
+
+    settings = _settings(ctx)
+    ui_process = start_ui(api_url=api_url_for(host, port), host=host, port=ui_port) if ui else None
+    try:
+        if workers > 1:
+            # each worker builds its own app from the environment; the state they share is in the databases
+            uvicorn.run("api.cli.server:app_from_environment", host=host, port=port, workers=workers, factory=True)
+        else:
+            uvicorn.run(create_app(settings), host=host, port=port)
+    finally:
+        if ui_process is not None:
+            stop_ui(ui_process)
+
+
+def app_from_environment() -> object:
+    """The app factory uvicorn workers call (settings read once per worker)."""
+    from api.http.app import create_app
+
+    return create_app(Settings.load())
