@@ -213,7 +213,7 @@ def api_server(env: dict[str, str], *, cwd: Path, workers: int, deadline: float)
     Raises:
         RuntimeError: the server did not answer ``/health`` before the deadline.
     """
-    from kg.bolt_server import free_port
+    from evals.bench.servers import free_port
 
     port = free_port()
     args = [sys.executable, "-m", "uvicorn", "api.cli.server:app_from_environment", "--factory", "--host", "127.0.0.1"]
@@ -449,7 +449,7 @@ def _throwaway_postgres() -> Iterator[str]:
     """A fresh database on a temporary PostgreSQL cluster (the one the integration tests start)."""
     from sqlalchemy import create_engine, text
 
-    from tests.pg_server import postgres_cluster
+    from evals.bench.servers import postgres_cluster
 
     with postgres_cluster() as base:
         admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")

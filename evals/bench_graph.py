@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from evals.bench.servers import ArcadeDbBoltServer
 from ingestion.kb_loader import KnowledgeBaseLoader
-from kg.bolt_server import ArcadeDbBoltServer
 from kg.ladybug_store import LadybugGraphStore
 from kg.models import Clause, Indicator, Label, Obligation, Process, Rel, Risk
 from kg.neo4j_store import Neo4jGraphStore

