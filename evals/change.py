@@ -7,26 +7,34 @@ its ``law`` + ``article`` or an ``also_acceptable`` one is reported. A proposed 
 ``must_not`` string is a violation. Citation validity is the share of cited articles (obligations and
 indicator citations) that exist in the graph and are in force. Indicator validity is the share of
 proposed indicators that pass every rule of the validator.
+
+Pure scoring over plain records (:class:`evals.records.ChangePrediction` lines and the gold JSONL
+objects): running the proposer and turning its proposals into those records is the caller's
+(``hsekg eval change``).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from retrieval.change.inputs import ChangeScenario
-from retrieval.change.models import ChangeProposal
-from retrieval.change.text import normalize
+from evals.records import ChangePrediction
 
-__all__ = ["keywords_match", "load_records", "match_count", "p95", "predict", "score_predictions"]
+__all__ = ["keywords_match", "load_records", "match_count", "normalize", "p95", "score_predictions"]
 
 
 def load_records(path: Path) -> list[dict[str, Any]]:
     """The raw JSONL records (scenario and gold)."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def normalize(text: str) -> str:
+    """NFKC and case-folded, as the evalsets README matches text."""
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def keywords_match(text: str, keywords_any: Sequence[Sequence[str]]) -> bool:
@@ -58,40 +66,12 @@ def p95(values: Sequence[float]) -> float:
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
 
 
-def predict(
-    records: Sequence[dict[str, Any]], propose: Callable[[ChangeScenario], ChangeProposal]
-) -> list[dict[str, Any]]:
-    """Run the proposer on every scenario; one ``--predictions`` record each (DESIGN.md format)."""
-    out = []
-    for record in records:
-        proposal = propose(ChangeScenario.model_validate(record))
-        out.append(
-            {
-                "id": record["id"],
-                "risks": [r.name for r in proposal.risks],
-                "obligations": [{"law": o.law, "article": o.article} for o in proposal.obligations],
-                "indicators": [
-                    {
-                        "name": i.name,
-                        "level": i.level,
-                        "target": f"{i.comparator or ''}{i.target:g}{i.unit}" if i.target is not None else "",
-                        "cites": [{"law": c.law, "article": c.article} for c in i.cites],
-                        "valid": i.valid,
-                    }
-                    for i in proposal.indicators
-                ],
-                "ms": round(proposal.ms, 1),
-            }
-        )
-    return out
-
-
-def _keys(refs: Sequence[dict[str, Any]]) -> set[str]:
+def _keys(refs: Sequence[Mapping[str, Any]]) -> set[str]:
     return {f"{r['law']}#{int(r['article'])}" for r in refs}
 
 
 def score_predictions(
-    records: Sequence[dict[str, Any]], predictions: Sequence[dict[str, Any]], is_valid: Callable[[str], bool]
+    records: Sequence[dict[str, Any]], predictions: Sequence[ChangePrediction], is_valid: Callable[[str], bool]
 ) -> dict[str, Any]:
     """The metrics of DESIGN.md; ``is_valid(law#article)`` says whether a citation exists and is current."""
     by_id = {p["id"]: p for p in predictions}

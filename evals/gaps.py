@@ -4,41 +4,28 @@ Matching (../shared/evalsets/README.md): a gold gap is found when its ``law`` + 
 ``also_acceptable`` one is reported (each gold entry counts once). Reporting a ``gold_covered`` article
 is a false gap. Strict precision counts reported gaps outside gold (and its alternates) as wrong;
 lenient precision ignores those that are neither gold gaps nor gold covered.
+
+Pure scoring over plain records (:class:`evals.records.GapPrediction` lines and the gold JSONL
+objects): running the detector and turning its reports into those records is the caller's
+(``hsekg eval gaps``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evals.change import p95
-from retrieval.change.gaps import GapReport
-from retrieval.change.inputs import GapScenario
+from evals.records import GapPrediction
 
-__all__ = ["predict", "score_predictions"]
-
-
-def predict(records: Sequence[dict[str, Any]], detect: Callable[[GapScenario], GapReport]) -> list[dict[str, Any]]:
-    """Run the detector on every scenario; one ``--predictions`` record each (DESIGN.md format)."""
-    out = []
-    for record in records:
-        report = detect(GapScenario.model_validate(record))
-        out.append(
-            {
-                "id": record["id"],
-                "gaps": [{"law": g.law, "article": g.article, "risk": g.risk} for g in report.gaps],
-                "stale_citations": [{"law": s.law, "article": s.article} for s in report.stale_citations],
-                "ms": round(report.ms, 1),
-            }
-        )
-    return out
+__all__ = ["score_predictions"]
 
 
-def _key(ref: dict[str, Any]) -> str:
+def _key(ref: Mapping[str, Any]) -> str:
     return f"{ref['law']}#{int(ref['article'])}"
 
 
-def score_predictions(records: Sequence[dict[str, Any]], predictions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def score_predictions(records: Sequence[dict[str, Any]], predictions: Sequence[GapPrediction]) -> dict[str, Any]:
     """The metrics of DESIGN.md plus strict and lenient precision."""
     by_id = {p["id"]: p for p in predictions}
     found = total = false = reported = right = judged = 0

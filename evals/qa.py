@@ -3,19 +3,22 @@
 Matching (../shared/evalsets/README.md): an answerable item is hit at k when any ``gold`` or
 ``also_acceptable`` article is among the first k citations; unanswerable items count for abstention
 only. Multi-hop items also report the share with every gold article in the top k.
+
+Pure scoring over plain records (:class:`evals.records.QaPrediction` lines): running the system and
+turning its answers into those records is the caller's (``hsekg eval qa``).
 """
 
 from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from retrieval.answer import Answer
+from evals.records import QaPrediction
 
 __all__ = ["QaItem", "load_items", "score_predictions"]
 
@@ -45,17 +48,7 @@ def _keys(refs: Sequence[dict[str, Any]]) -> set[str]:
     return {f"{r['law']}#{int(r['article'])}" for r in refs}
 
 
-def predict(items: Sequence[QaItem], ask: Callable[[str], Answer], k: int) -> list[dict[str, Any]]:
-    """Run the system on every item; one prediction record per item (the ``--predictions`` format)."""
-    out = []
-    for item in items:
-        answer = ask(item.question)
-        cited = [{"law": c.law, "article": c.article} for c in answer.citations[:k]]
-        out.append({"id": item.id, "citations": cited, "abstained": answer.abstained, "ms": answer.ms})
-    return out
-
-
-def score_predictions(items: Sequence[QaItem], predictions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def score_predictions(items: Sequence[QaItem], predictions: Sequence[QaPrediction]) -> dict[str, Any]:
     """The metrics of DESIGN.md from items and predictions (recomputable by any scorer)."""
     by_id = {p["id"]: p for p in predictions}
     answerable = [i for i in items if i.answerable and i.gold]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,7 +13,11 @@ from rich.console import Console
 from api.container import embedder_for, graph_store, index_dir, open_answerer
 from api.settings import Settings
 
-__all__ = ["ask", "eval_qa", "index", "rebuild_index"]
+if TYPE_CHECKING:
+    from evals.records import ArticleRef, QaPrediction
+    from retrieval.answer import Answer
+
+__all__ = ["ask", "eval_qa", "index", "qa_prediction", "rebuild_index"]
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -75,6 +79,12 @@ def ask(
         console.print("相关考核指标：" + "、".join(i["name"] for i in answer.indicators), highlight=False)
 
 
+def qa_prediction(item_id: str, answer: Answer, k: int) -> QaPrediction:
+    """The ``--predictions`` line of one Q&A item: the first ``k`` cited articles, abstention, latency."""
+    cited: list[ArticleRef] = [{"law": c.law, "article": c.article} for c in answer.citations[:k]]
+    return {"id": item_id, "citations": cited, "abstained": answer.abstained, "ms": answer.ms}
+
+
 def eval_qa(
     ctx: typer.Context,
     questions: Annotated[Path, typer.Option("--questions", help="JSONL evaluation set.")],
@@ -84,7 +94,7 @@ def eval_qa(
     as_json: JsonOpt = False,
 ) -> None:
     """Evaluate Q&A: recall@1/5/10, MRR@10, abstention and latency over the ranked citations."""
-    from evals.qa import load_items, predict, score_predictions
+    from evals.qa import load_items, score_predictions
     from kg.errors import ConfigError
 
     if retriever not in ("bm25", "dense", "hybrid"):
@@ -95,7 +105,10 @@ def eval_qa(
         answerer = open_answerer(settings, store)
         # one query before timing loads the model and the tokenizer: latencies are per question, model loaded
         answerer.retriever.search("安全生产责任制", k=1, mode=retriever)  # type: ignore[arg-type]
-        preds = predict(items, lambda q: answerer.ask(q, k=k, mode=retriever), k)  # type: ignore[arg-type]
+        preds: list[QaPrediction] = [
+            qa_prediction(item.id, answerer.ask(item.question, k=k, mode=retriever), k)  # type: ignore[arg-type]
+            for item in items
+        ]
     metrics = {"retriever": retriever, **score_predictions(items, preds)}
     if predictions is not None:
         predictions.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in preds), encoding="utf-8")
