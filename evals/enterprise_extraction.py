@@ -1,35 +1,57 @@
-"""Enterprise extraction quality on the fixtures of ``tests/fixtures/enterprise``.
+"""Enterprise extraction quality on the fixtures of ``tests/fixtures/enterprise``: the fixtures and the scoring.
 
-Per sector folder, the source texts are rendered to their formats (:func:`materialize`), imported, and
-compared with ``expected.yaml``: precision and recall of processes, hazardous materials and special
-equipment (micro-averaged over the sectors), and the share of expected processes mapped to the expected
-template (a ``null`` template: the process must be reported as new). Names match when one contains the
-other after dropping 工序/工段 suffixes. Prints one JSON line::
+Per sector folder, the source texts are rendered to their formats (:func:`materialize`), imported (by
+``evals.bench.enterprise_extraction``, which runs the importer and the mapper), and what was found
+(:class:`Extracted`, plain names) is compared with ``expected.yaml``: precision and recall of processes,
+hazardous materials and special equipment (micro-averaged over the sectors), and the share of expected
+processes mapped to the expected template (a ``null`` template: the process must be reported as new).
+Names match when one contains the other after dropping 工序/工段 suffixes (:func:`process_key`). No
+application code is imported here; the harness prints the metrics as one JSON line::
 
-    .venv/bin/python -m evals.enterprise_extraction
+    .venv/bin/python -m evals.bench.enterprise_extraction
 """
 
 from __future__ import annotations
 
-import json
-import sys
-import tempfile
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ingestion.enterprise import EnterpriseDocumentImporter
-from ingestion.enterprise.findings import process_key
-from kg.corpus import load_knowledge_base
-from retrieval.enterprise_mapping import EnterpriseImport, EnterpriseMapper, catalog_from_knowledge_base
-
-__all__ = ["FIXTURES", "materialize", "score_case", "summarize"]
+__all__ = ["FIXTURES", "Extracted", "materialize", "process_key", "score_case", "summarize"]
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "enterprise"
 _FONT = "STSong-Light"
+_BRACKETS = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
+_QUANTITY = re.compile(r"\s*(约)?\d+(\.\d+)?\s*(台套|台|套|辆|座|个|条|把|t/a|吨/年|kg/a|L/a|吨|t|kg|L|桶|瓶)\s*$")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What the system found in one sector's documents, as plain names.
+
+    Args:
+        processes: the extracted process steps.
+        hazardous_materials: the materials flagged as hazardous chemicals.
+        special_equipment: the equipment flagged as special equipment.
+        mappings: ``(process name, template id or None)`` per mapped process, in the system's order.
+    """
+
+    processes: list[str]
+    hazardous_materials: list[str]
+    special_equipment: list[str]
+    mappings: list[tuple[str, str | None]]
+
+
+def process_key(name: str) -> str:
+    """The key under which two spellings of a step are the same step: bracketed notes, trailing
+    quantities, numbering, spaces and 工序/工段/岗位/作业/工艺/过程 suffixes dropped."""
+    clean = _BRACKETS.sub("", name).strip(" \t:：。.;；")
+    clean = re.sub(r"^(\d+[.、．)]|（\d+）|\(\d+\)|[①-⑳])\s*", "", clean)
+    clean = _QUANTITY.sub("", clean).strip()
+    return re.sub(r"(工序|工段|岗位|作业|工艺|过程)$", "", clean).replace(" ", "")
 
 
 def _pdf(source: Path, target: Path) -> None:
@@ -142,19 +164,18 @@ def _matched(found: Sequence[str], gold: Sequence[str]) -> int:
     return hits
 
 
-def score_case(result: EnterpriseImport, expected: dict[str, Any]) -> dict[str, Any]:
-    """Counts (found, gold, matched) per field and the mapping hits of one sector."""
-    ex = result.extraction
+def score_case(result: Extracted, expected: dict[str, Any]) -> dict[str, Any]:
+    """Counts (found, gold, matched) per field and the mapping hits of one sector (``expected.yaml``)."""
     fields = {
-        "processes": ([p.name for p in ex.processes], expected["processes"]),
-        "hazardous_materials": ([m.name for m in ex.hazardous_materials], expected["hazardous_materials"]),
-        "special_equipment": ([e.name for e in ex.special_equipment], expected["special_equipment"]),
+        "processes": (result.processes, expected["processes"]),
+        "hazardous_materials": (result.hazardous_materials, expected["hazardous_materials"]),
+        "special_equipment": (result.special_equipment, expected["special_equipment"]),
     }
     counts = {k: (len(found), len(gold), _matched(found, gold)) for k, (found, gold) in fields.items()}
     mapped = 0
     for name, template in (expected.get("mapping") or {}).items():
-        m = next((m for m in result.mappings if process_key(m.name) == process_key(name)), None)
-        if m is not None and m.template_id == template:
+        m = next((m for m in result.mappings if process_key(m[0]) == process_key(name)), None)
+        if m is not None and m[1] == template:
             mapped += 1
     return {"counts": counts, "mapped": mapped, "mapping_total": len(expected.get("mapping") or {})}
 
@@ -171,26 +192,3 @@ def summarize(cases: Sequence[dict[str, Any]]) -> dict[str, Any]:
     total = sum(c["mapping_total"] for c in cases)
     out["mapping_accuracy"] = round(sum(c["mapped"] for c in cases) / total, 3) if total else 0.0
     return out
-
-
-def run(fixtures: Path = FIXTURES, corpus: Path = REPO / "regulations_corpus") -> dict[str, Any]:
-    """Import every fixture sector and score it."""
-    mapper = EnterpriseMapper(catalog_from_knowledge_base(load_knowledge_base(corpus)))
-    importer = EnterpriseDocumentImporter(max_bytes=20 * 2**20)
-    cases = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for case in sorted(p for p in fixtures.iterdir() if (p / "expected.yaml").is_file()):
-            expected = yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))
-            paths = materialize(case, Path(tmp) / case.name)
-            result = mapper.run(importer.run(paths), sector=expected["sector"])
-            cases.append(score_case(result, expected))
-    return summarize(cases)
-
-
-def main() -> None:
-    """Print the metrics as one JSON line."""
-    sys.stdout.write(json.dumps(run(), ensure_ascii=False) + "\n")
-
-
-if __name__ == "__main__":
-    main()

