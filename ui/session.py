@@ -10,7 +10,7 @@ import httpx
 import streamlit as st
 
 from api.contracts.common import UserOut
-from api.services.security import PERMISSIONS
+from api.contracts.permissions import PERMISSIONS
 from ui.client import ApiClient, open_http
 
 __all__ = [

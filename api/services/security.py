@@ -4,7 +4,8 @@
   enterprise and optionally one department; enterprise data of another enterprise is always refused.
 - **The matrix** (:data:`PERMISSIONS`): route name → roles allowed. It is the one place access is
   decided; :func:`api.http.deps.authorize` enforces it on every route, and a route missing from the matrix
-  is refused (fail closed). :data:`PUBLIC_ROUTES` need no token.
+  is refused (fail closed). :data:`PUBLIC_ROUTES` need no token. Roles and the matrix are defined in
+  :mod:`api.contracts.permissions` (clients read them too) and re-exported here.
 - **Passwords**: argon2id (``argon2-cffi``).
 - **Tokens**: OAuth2 password flow issuing short-lived JWTs (HS256, ``settings.secret_key``); every
   request re-reads the user, so a deactivated user or a changed role takes effect at once.
@@ -27,7 +28,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, get_args
 
 import jwt
 from argon2 import PasswordHasher
@@ -35,6 +35,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from api.contracts.permissions import PERMISSIONS, PUBLIC_ROUTES, ROLES, Role
 from api.services.storage import LoginFailureRow, UserRow
 from kg.errors import AuthError
 from scoring.db import utcnow
@@ -58,8 +59,6 @@ __all__ = [
     "TokenIssuer",
 ]
 
-Role = Literal["admin", "expert", "manager", "inspector", "viewer"]
-ROLES: tuple[Role, ...] = get_args(Role)
 _ROLE_BY_NAME: dict[str, Role] = {r: r for r in ROLES}
 
 #: Lifetime of an access token.
@@ -68,68 +67,6 @@ TOKEN_TTL = timedelta(minutes=15)
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 _ALGORITHM = "HS256"
-
-_ALL: frozenset[Role] = frozenset(ROLES)
-_WRITERS: frozenset[Role] = frozenset({"admin", "manager", "inspector"})
-_REVIEWERS: frozenset[Role] = frozenset({"admin", "expert"})
-_MANAGERS: frozenset[Role] = frozenset({"admin", "manager"})
-_ADMIN: frozenset[Role] = frozenset({"admin"})
-
-#: Routes anyone may call.
-PUBLIC_ROUTES: frozenset[str] = frozenset({"auth.token", "health"})
-
-#: Route name → roles allowed. Knowledge (regulations … indicators, Q&A) is shared by all enterprises;
-#: records, scores, exports, users and the audit trail are scoped to the caller's enterprise.
-PERMISSIONS: dict[str, frozenset[Role]] = {
-    "auth.me": _ALL,
-    "users.create": _ADMIN,
-    "users.list": _ADMIN,
-    "regulations.list": _ALL,
-    "regulations.get": _ALL,
-    "regulations.clauses": _ALL,
-    "clauses.get": _ALL,
-    "clauses.text": _ALL,
-    "processes.list": _ALL,
-    "processes.get": _ALL,
-    "processes.risks": _ALL,
-    "risks.list": _ALL,
-    "risks.get": _ALL,
-    "risks.obligations": _ALL,
-    "obligations.list": _ALL,
-    "obligations.get": _ALL,
-    "indicators.list": _ALL,
-    "indicators.get": _ALL,
-    "indicators.reviews": _ALL,
-    "indicators.review": _REVIEWERS,
-    "qa.ask": _ALL,
-    "records.submit": _WRITERS,
-    "records.batch": _WRITERS,
-    "records.get": _WRITERS,
-    "records.list": _WRITERS,
-    "scores.run": _MANAGERS,
-    "scores.get": _ALL,
-    "exports.rules": _MANAGERS | {"expert"},
-    "exports.scorecard": _MANAGERS | {"expert"},
-    "audit.list": _MANAGERS,
-    "audit.verify": _ADMIN,
-    "processes.graph": _ALL,
-    "proposals.run": _REVIEWERS | {"manager"},
-    "proposals.list": _ALL,
-    "proposals.facets": _ALL,
-    "proposals.get": _ALL,
-    "proposals.decisions": _ALL,
-    "proposals.decide": _REVIEWERS,
-    "proposals.bulk": _REVIEWERS,
-    "gaps.run": _REVIEWERS | {"manager"},
-    "gaps.upload": _REVIEWERS | {"manager"},
-    "gaps.rules": _REVIEWERS | {"manager"},
-    "impact.get": _ALL,
-    "enterprises.import": _REVIEWERS | {"manager"},
-    "enterprises.get": _ALL,
-    "enterprises.profile": _ALL,
-    "enterprises.confirm": _REVIEWERS,
-    "enterprises.diff": _REVIEWERS | {"manager"},
-}
 
 
 class AuthenticationError(AuthError):
