@@ -1,7 +1,10 @@
-"""Request and response schemas of the HTTP API, kept apart from the domain models they are built from.
+"""Request and response schemas of the HTTP API shared by several resources: pages, problems, graph nodes,
+indicators and their review, users, stored records, the audit trail.
 
-Records, scores and reports use :mod:`scoring.schemas` / :mod:`scoring.reports`, which that layer
-publishes as its API contract; Q&A answers are :class:`retrieval.answer.Answer`.
+The other resources have their own module: :mod:`api.contracts.qa`, :mod:`api.contracts.change`,
+:mod:`api.contracts.review`, :mod:`api.contracts.enterprises`, :mod:`api.contracts.records`,
+:mod:`api.contracts.scores`. Like every contract module, this one imports only the standard library,
+pydantic and other contract modules.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.services.security import Role
+from api.contracts.permissions import Role
 
 __all__ = [
     "AuditEntryOut",
