@@ -1,4 +1,8 @@
-"""Dense retrieval: a FAISS inner-product index over L2-normalised embeddings, persisted with its id map."""
+"""Dense retrieval: a FAISS inner-product index over L2-normalised embeddings, persisted with its id map.
+
+The product's :class:`~retrieval.vector_index.VectorIndex` (the class itself is its
+:class:`~retrieval.vector_index.VectorIndexKind`).
+"""
 
 from __future__ import annotations
 
@@ -98,6 +102,11 @@ class FaissVectorIndex:
         _faiss().write_index(self._ensure(), str(folder / "dense.faiss"))
         meta = {"dim": self.dim, "ids": self._ids, "live": sorted(self._slot.values())}
         (folder / "dense.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def saved(cls, folder: Path) -> bool:
+        """Whether :meth:`save` wrote an index into ``folder``."""
+        return (folder / "dense.faiss").exists()
 
     @classmethod
     def load(cls, folder: Path) -> FaissVectorIndex:

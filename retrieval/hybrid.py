@@ -31,10 +31,10 @@ from typing import Literal
 
 import numpy as np
 
-from retrieval.dense import FaissVectorIndex
 from retrieval.documents import RetrievalDoc, article_body
 from retrieval.embedder import Embedder
 from retrieval.lexical import WORD_RE, Bm25Index, JiebaTokenizer
+from retrieval.vector_index import VectorIndex
 
 __all__ = ["DEFAULT_WEIGHTS", "ArticleHit", "FusionConfig", "HybridRetriever", "Mode", "sentences", "verbatim_coverage"]
 
@@ -154,7 +154,7 @@ class HybridRetriever:
         bm25: Bm25Index,
         tokenizer: JiebaTokenizer,
         *,
-        dense: FaissVectorIndex | None = None,
+        dense: VectorIndex | None = None,
         embedder: Embedder | None = None,
         config: FusionConfig | None = None,
     ) -> None:

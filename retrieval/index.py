@@ -22,6 +22,7 @@ from retrieval.documents import RetrievalDoc, load_documents
 from retrieval.embedder import Embedder
 from retrieval.hybrid import FusionConfig, HybridRetriever
 from retrieval.lexical import Bm25Index, JiebaTokenizer
+from retrieval.vector_index import VectorIndex, VectorIndexKind
 
 __all__ = ["DENSE_KINDS", "RetrievalIndex", "domain_terms"]
 
@@ -53,10 +54,12 @@ class RetrievalIndex:
 
     Args:
         folder: ``<data_dir>/index``.
+        vectors: the kind of vector index the dense vectors are kept in (FAISS).
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, vectors: VectorIndexKind = FaissVectorIndex) -> None:
         self.folder = folder
+        self.vectors = vectors
 
     def build(
         self,
@@ -88,12 +91,12 @@ class RetrievalIndex:
         # too would more than double the time to index on two cores for little gain.
         docs = [d for d in docs if d.kind in DENSE_KINDS]
         digests = {d.id: _digest(d.text) for d in docs}
-        old: FaissVectorIndex | None = None
+        old: VectorIndex | None = None
         old_digests: dict[str, str] = {}
-        if (self.folder / "dense.faiss").exists():
-            old = FaissVectorIndex.load(self.folder)
+        if self.vectors.saved(self.folder):
+            old = self.vectors.load(self.folder)
             old_digests = json.loads((self.folder / "dense_digests.json").read_text(encoding="utf-8"))
-        index = old if old is not None and old.dim == embedder.dim else FaissVectorIndex(embedder.dim)
+        index = old if old is not None and old.dim == embedder.dim else self.vectors(embedder.dim)
         if index is not old:
             old_digests = {}
         stale = [i for i in old_digests if digests.get(i) != old_digests[i]]
@@ -112,7 +115,7 @@ class RetrievalIndex:
         self._save_dense(index, done)
         return len(todo)
 
-    def _save_dense(self, index: FaissVectorIndex, digests: dict[str, str]) -> None:
+    def _save_dense(self, index: VectorIndex, digests: dict[str, str]) -> None:
         index.save(self.folder)
         (self.folder / "dense_digests.json").write_text(json.dumps(digests), encoding="utf-8")
 
@@ -127,9 +130,9 @@ class RetrievalIndex:
         rows = [json.loads(line) for line in (self.folder / "docs.jsonl").read_text(encoding="utf-8").splitlines()]
         docs = [RetrievalDoc(**{**row, "articles": tuple(row["articles"])}) for row in rows]
         terms = json.loads((self.folder / "terms.json").read_text(encoding="utf-8"))
-        dense = None
-        if embedder is not None and (self.folder / "dense.faiss").exists():
-            dense = FaissVectorIndex.load(self.folder)
+        dense: VectorIndex | None = None
+        if embedder is not None and self.vectors.saved(self.folder):
+            dense = self.vectors.load(self.folder)
         return HybridRetriever(
             docs, Bm25Index.load(self.folder), JiebaTokenizer(terms), dense=dense, embedder=embedder, config=config
         )
