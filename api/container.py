@@ -1,30 +1,72 @@
-"""Composition of the layers from Settings, shared by the CLI and the HTTP API (no domain logic here)."""
+"""The one composition root: :class:`Container` builds every collaborator and application service from
+:class:`~api.settings.Settings`, lazily on first use (no I/O at construction), or takes injected ones
+(tests). The HTTP app, the CLI and the benchmarks all build their services here; no domain logic.
+
+What it builds::
+
+    graph (GraphStore) ─┬─ change engine (catalog, proposer, gaps, validator, impact) ─┐
+    retriever ──────────┘                                                              ├─ proposals
+    records database ─── audit ─┬─ review queue / indicator reviews ───────────────────┘
+                                ├─ records (scoring intake, scope, SM4 cipher)
+                                ├─ scores
+                                ├─ enterprises (+ graph, catalog, document importer)
+                                └─ users, authenticator (argon2, JWT, login limiter)
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import Engine
+
+from api.services.audit import AuditLog
+from api.services.change_engine import ChangeEngine
+from api.services.crypto import FieldCipher
+from api.services.enterprise_rules import enterprise_rules
+from api.services.enterprises import EnterpriseService
+from api.services.proposals import ProposalService
+from api.services.records import RecordService
+from api.services.review.indicators import IndicatorReviews
+from api.services.review.proposals import ReviewQueue
+from api.services.scores import ScoreService
+from api.services.security import Authenticator, LoginLimiter, PasswordHashing, TokenIssuer
+from api.services.storage import ensure_api_schema
+from api.services.users import UserDirectory
 from api.settings import Settings
+from kg.corpus import KnowledgeBase
+from kg.errors import ConfigError, RetrievalError
 from kg.factory import open_graph_store
-from kg.store import GraphStore
-from retrieval.answer import AbstainPolicy, Answerer
+from kg.models import Label, Rel
+from kg.report import ProcessGraphReader
+from kg.store import GraphCounts, GraphStore, Neighbour
+from retrieval.answer import AbstainPolicy, Answer, Answerer
 from retrieval.embedder import Embedder, SentenceTransformerEmbedder
 from retrieval.hybrid import FusionConfig, HybridRetriever
+from scoring.db import utcnow
+from scoring.records import RecordReader, RecordScope
+from scoring.service import ScoringService
 
 __all__ = [
     "ABSTAIN_POLICY",
     "FUSION",
+    "Container",
+    "GraphReader",
+    "QuestionAnswerer",
     "embedder_for",
+    "field_key",
     "graph_store",
-    "index_dir",
     "open_answerer",
     "open_retriever",
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Fusion and abstention chosen by measurement on the dev sets (see evals/README.md). The cosine
 #: threshold belongs to multilingual-e5-small: answerable dev questions score >= 0.9006, off-topic
@@ -50,19 +92,16 @@ def graph_store(settings: Settings) -> Iterator[GraphStore]:
         store.close()
 
 
-def index_dir(settings: Settings) -> Path:
-    """Where the retrieval indexes live."""
-    return settings.data_dir / "index"
-
-
 def embedder_for(settings: Settings, *, required: bool) -> Embedder | None:
-    """The configured embedder; None (lexical-only) when the default model is not prepared and not required."""
+    """The configured embedder; None (lexical-only) when the default model is not prepared and not required.
+
+    Raises:
+        RetrievalError: the default model is not prepared and ``required``.
+    """
     from retrieval.e5_convert import prepared_e5_dir
 
     if settings.embedding_model == "multilingual-e5-small" and not (prepared_e5_dir(settings.data_dir)).exists():
         if required:
-            from kg.errors import RetrievalError
-
             raise RetrievalError("the embedding model is not prepared: run hsekg models prepare")
         log.warning("embedding model not prepared (hsekg models prepare): lexical retrieval only")
         return None
@@ -80,7 +119,7 @@ def open_retriever(settings: Settings, *, fusion: FusionConfig | None = None) ->
     from retrieval.index import RetrievalIndex
 
     embedder = embedder_for(settings, required=False)
-    return RetrievalIndex(index_dir(settings)).load(embedder, fusion or FUSION)
+    return RetrievalIndex(settings.index_dir).load(embedder, fusion or FUSION)
 
 
 def open_answerer(
@@ -104,3 +143,286 @@ def open_answerer(
         )
         writer = LlmAnswerWriter(chat)
     return Answerer(retriever, store, policy=ABSTAIN_POLICY, writer=writer)
+
+
+def field_key(settings: Settings) -> FieldCipher:
+    """The SM4 field cipher from ``settings.sm4_key`` (32 hex characters).
+
+    Until that setting exists (or while it is empty) a development install derives a key from the
+    secret key, with a warning; outside development a missing key is a configuration error.
+
+    Raises:
+        ConfigError: no usable key outside development.
+    """
+    configured: Any = getattr(settings, "sm4_key", None)
+    key_hex = configured.get_secret_value() if configured is not None else ""
+    if key_hex:
+        return FieldCipher.from_hex(key_hex)
+    if settings.environment != "development":
+        raise ConfigError("HSEKG_SM4_KEY must be set (32 hex characters) outside development")
+    log.warning("HSEKG_SM4_KEY is not set: deriving a development field key from the secret key")
+    derived = hashlib.sha256(b"hsekg-dev-sm4" + settings.secret_key.get_secret_value().encode()).digest()
+    return FieldCipher(derived[:16])
+
+
+class GraphReader(ProcessGraphReader, Protocol):
+    """The graph reads the API needs (every :class:`kg.store.GraphStore` is one)."""
+
+    def get(self, label: Label, node_id: str) -> dict[str, Any] | None:
+        """A node's properties, or None."""
+        ...
+
+    def find(
+        self, label: Label, *, ids: Sequence[str] | None = None, limit: int | None = None, skip: int = 0
+    ) -> list[dict[str, Any]]:
+        """Nodes of a label ordered by id, paginated."""
+        ...
+
+    def neighbours(self, label: Label, node_id: str, *, rels: Sequence[Rel] | None = None) -> list[Neighbour]:
+        """Adjacent nodes in both directions."""
+        ...
+
+    def counts(self) -> GraphCounts:
+        """Counts per label and relationship type."""
+        ...
+
+
+class QuestionAnswerer(Protocol):
+    """Answers questions with citations (:class:`retrieval.answer.Answer`)."""
+
+    def ask(self, question: str, *, k: int = 10) -> Answer:
+        """Answer or abstain."""
+        ...
+
+
+class Container:
+    """Every collaborator and application service, built lazily from settings or injected (tests).
+
+    Args:
+        settings: the configuration.
+        engine: the records database (migrated); built from ``records_url`` when omitted.
+        graph: the graph; opened from settings (and closed by :meth:`close`) when omitted.
+        answerer: the Q&A answerer; opened over the persisted indexes when omitted.
+        kb: the knowledge base for scoring exports; loaded from ``corpus_dir`` when omitted.
+        hashing: password hashing (tests pass cheaper argon2 parameters).
+        importer_progress: where the enterprise document importer reports progress (the CLI's stderr).
+        clock: the current time.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        graph: GraphReader | None = None,
+        answerer: QuestionAnswerer | None = None,
+        kb: KnowledgeBase | None = None,
+        hashing: PasswordHashing | None = None,
+        importer_progress: Callable[[str], None] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._progress = importer_progress
+        self._built: dict[str, Any] = {"engine": engine, "graph": graph, "answerer": answerer, "kb": kb}
+        if hashing is not None:
+            self._built["hashing"] = hashing
+        self._lock = threading.RLock()
+        self._exit = ExitStack()
+
+    def __enter__(self) -> Container:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _get(self, name: str, build: Callable[[], T]) -> T:
+        with self._lock:
+            if self._built.get(name) is None:
+                self._built[name] = build()
+            value: T = self._built[name]
+            return value
+
+    # -- stores and models ------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The records database with the API's tables."""
+
+        def build() -> Engine:
+            from scoring.db import open_records_db
+
+            if self.settings.records_url == "":
+                self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            engine = open_records_db(self.settings.records_database_url)
+            self._exit.callback(engine.dispose)
+            return engine
+
+        def build_schema() -> bool:
+            ensure_api_schema(engine)
+            return True
+
+        engine = self._get("engine", build)
+        self._get("schema", build_schema)
+        return engine
+
+    def _graph_store(self) -> GraphStore:
+        return self._exit.enter_context(graph_store(self.settings))
+
+    @property
+    def graph(self) -> GraphReader:
+        """The knowledge graph (a :class:`kg.store.GraphStore`, or the reader a test injected)."""
+        return self._get("graph", self._graph_store)
+
+    @property
+    def store(self) -> GraphStore:
+        """The knowledge graph as a full store (opened separately when a reader-only fake was injected)."""
+        graph = self.graph
+        return graph if isinstance(graph, GraphStore) else self._get("store", self._graph_store)
+
+    @property
+    def retriever(self) -> HybridRetriever | None:
+        """Hybrid retrieval over the persisted indexes, shared by Q&A and change proposals so the embedding
+        model is loaded once; None until ``hsekg index`` has built them."""
+
+        def build() -> HybridRetriever | None:
+            from retrieval.index import RetrievalIndex
+
+            return open_retriever(self.settings) if RetrievalIndex(self.settings.index_dir).exists() else None
+
+        return self._get("retriever", build)
+
+    @property
+    def answerer(self) -> QuestionAnswerer:
+        """The Q&A answerer (indexes loaded on first use)."""
+
+        def build() -> QuestionAnswerer:
+            return open_answerer(self.settings, self.store, retriever=self.retriever)
+
+        return self._get("answerer", build)
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base (``corpus_dir``), loaded once."""
+
+        def build() -> KnowledgeBase:
+            from kg.corpus import load_knowledge_base
+
+            return load_knowledge_base(self.settings.corpus_dir)
+
+        return self._get("kb", build)
+
+    @property
+    def change(self) -> ChangeEngine:
+        """Change proposals, gaps, validation and impact over the graph (catalog loaded on first use)."""
+        return self._get("change", lambda: ChangeEngine(self.store, retriever=self.retriever))
+
+    # -- security ---------------------------------------------------------------------------------
+
+    @property
+    def cipher(self) -> FieldCipher:
+        """The SM4 field cipher."""
+        return self._get("cipher", lambda: field_key(self.settings))
+
+    @property
+    def audit(self) -> AuditLog:
+        """The audit trail."""
+        return self._get("audit", lambda: AuditLog(self.engine, clock=self.clock))
+
+    @property
+    def hashing(self) -> PasswordHashing:
+        """Password hashing."""
+        return self._get("hashing", PasswordHashing)
+
+    @property
+    def tokens(self) -> TokenIssuer:
+        """The JWT issuer."""
+
+        def build() -> TokenIssuer:
+            ttl = timedelta(minutes=self.settings.token_minutes)
+            return TokenIssuer(self.settings.secret_key.get_secret_value(), ttl=ttl, clock=self.clock)
+
+        return self._get("tokens", build)
+
+    @property
+    def authenticator(self) -> Authenticator:
+        """Login and token checks."""
+
+        def build() -> Authenticator:
+            limiter = LoginLimiter(self.engine, clock=self.clock)
+            return Authenticator(self.engine, hashing=self.hashing, tokens=self.tokens, limiter=limiter)
+
+        return self._get("authenticator", build)
+
+    @property
+    def users(self) -> UserDirectory:
+        """The users (audited)."""
+        return self._get(
+            "users", lambda: UserDirectory(self.engine, hashing=self.hashing, cipher=self.cipher, audit=self.audit)
+        )
+
+    # -- application services ---------------------------------------------------------------------
+
+    @property
+    def scoring(self) -> ScoringService:
+        """Scoring's own layer (records, scores, reports, exports)."""
+        return self._get("scoring", lambda: ScoringService(self.engine, self.kb))
+
+    @property
+    def reviews(self) -> IndicatorReviews:
+        """Expert decisions on the library's indicators (audited)."""
+        return self._get("reviews", lambda: IndicatorReviews(self.engine, self.audit, clock=self.clock))
+
+    @property
+    def review_queue(self) -> ReviewQueue:
+        """Proposals and expert decisions on them (audited)."""
+        return self._get("review_queue", lambda: ReviewQueue(self.engine, self.audit, clock=self.clock))
+
+    @property
+    def proposals(self) -> ProposalService:
+        """Change runs, gaps, impact and decisions on proposals."""
+
+        def build() -> ProposalService:
+            return ProposalService(
+                self.change, self.review_queue, lambda eid: enterprise_rules(self.engine, self.kb, eid)
+            )
+
+        return self._get("proposals", build)
+
+    @property
+    def enterprises(self) -> EnterpriseService:
+        """Enterprise process maps: import, confirmation, profiles (audited; over the change engine's catalog)."""
+
+        def build() -> EnterpriseService:
+            from ingestion.enterprise import EnterpriseDocumentImporter
+
+            importer = EnterpriseDocumentImporter(
+                max_bytes=self.settings.max_upload_mb * 2**20, progress=self._progress
+            )
+            return EnterpriseService(
+                self.store, self.change.catalog, importer=importer, audit=self.audit, clock=self.clock
+            )
+
+        return self._get("enterprises", build)
+
+    @property
+    def record_scope(self) -> RecordScope:
+        """Which enterprise and department a unit belongs to."""
+        return self._get("record_scope", lambda: RecordScope(self.engine))
+
+    @property
+    def records(self) -> RecordService:
+        """Inspection records: submit (scoped, sealed, audited), read."""
+        return self._get(
+            "records",
+            lambda: RecordService(self.scoring, self.record_scope, RecordReader(self.engine), self.cipher, self.audit),
+        )
+
+    @property
+    def scores(self) -> ScoreService:
+        """Scoring runs (audited) and reports."""
+        return self._get("scores", lambda: ScoreService(self.scoring, self.audit))
+
+    def close(self) -> None:
+        """Close what was opened here (injected collaborators belong to the caller)."""
+        self._exit.close()

@@ -84,6 +84,16 @@ class Settings(BaseSettings):
         """The embedded graph file."""
         return Path(self.graph_uri) if self.graph_uri and not self.uses_neo4j else self.data_dir / "graph.lbug"
 
+    @property
+    def records_database_url(self) -> str:
+        """The records database URL: ``records_url``, or SQLite at ``data_dir/records.db``."""
+        return self.records_url or f"sqlite:///{(self.data_dir / 'records.db').resolve()}"
+
+    @property
+    def index_dir(self) -> Path:
+        """Where the retrieval indexes live."""
+        return self.data_dir / "index"
+
     @classmethod
     def load(cls) -> Settings:
         """Read settings, turning validation errors into one readable :class:`ConfigError`."""

@@ -9,7 +9,7 @@ What happens:
    id of the run carries a random tag, so a shared PostgreSQL database can be reused) gets one enterprise
    of 4 departments × 5 posts, the fire-facility indicator assigned to each post, and one inspector
    account per client (argon2 hashes at the production cost).
-2. The API runs as ``uvicorn api.cli.server:app_from_environment --factory`` in a subprocess on a free
+2. The API runs as ``uvicorn api.http.app:app_from_environment --factory`` in a subprocess on a free
    port of 127.0.0.1, configured through ``HSEKG_*`` variables, exactly as ``hsekg serve`` would.
 3. Each client thread logs in (``POST /auth/token``); one warm-up request (a record of an unknown unit,
    rejected) lets the server load its services; then every client submits its share of the
@@ -216,7 +216,7 @@ def api_server(env: dict[str, str], *, cwd: Path, workers: int, deadline: float)
     from evals.bench.servers import free_port
 
     port = free_port()
-    args = [sys.executable, "-m", "uvicorn", "api.cli.server:app_from_environment", "--factory", "--host", "127.0.0.1"]
+    args = [sys.executable, "-m", "uvicorn", "api.http.app:app_from_environment", "--factory", "--host", "127.0.0.1"]
     args += ["--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
     log_file = (cwd / "server.log").open("wb")
     process = subprocess.Popen(args, env=env, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT)

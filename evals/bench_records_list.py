@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from api.services.storage import RecordFilter, RecordReader
 from kg.corpus import load_knowledge_base
 from scoring.db import open_records_db
 from scoring.demo_data import DemoSpec, generate_demo
+from scoring.records import RecordFilter, RecordReader
 
 REPO = Path(__file__).resolve().parents[1]
 INDEX = "ix_records_enterprise_observed"

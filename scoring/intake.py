@@ -39,7 +39,11 @@ from kg.errors import ScoringError
 from scoring.db import IndicatorAssignment, IndicatorSnapshot, InspectionRecord, Person, month_of, utcnow
 from scoring.schemas import BatchIn, BatchResult, RecordIn, RecordResult
 
-__all__ = ["RecordIntake", "payload_hash"]
+__all__ = ["RecordIntake", "StoredHook", "payload_hash"]
+
+#: Called inside the intake's transaction once the records are stored, with the connection and the result
+#: (the application layer writes its audit entry there, so the records and their entry commit together).
+StoredHook = Callable[[Connection, BatchResult], None]
 
 _IN_BATCH = "repeated in the batch"
 
@@ -78,16 +82,28 @@ class RecordIntake:
         self._engine = engine
         self._clock = clock
 
-    def submit_one(self, record: RecordIn) -> RecordResult:
+    def submit_one(self, record: RecordIn, *, on_stored: StoredHook | None = None) -> RecordResult:
         """Submit one record (mobile, system or video analytics), without a batch envelope."""
-        return self._apply([record], batch_id=None, device_id=None, sent_at=None).results[0]
+        return self._apply([record], batch_id=None, device_id=None, sent_at=None, on_stored=on_stored).results[0]
 
-    def submit_batch(self, batch: BatchIn) -> BatchResult:
+    def submit_batch(self, batch: BatchIn, *, on_stored: StoredHook | None = None) -> BatchResult:
         """Apply an offline batch: every record is accepted, a duplicate or rejected with a reason."""
-        return self._apply(batch.records, batch_id=batch.batch_id, device_id=batch.device_id, sent_at=batch.sent_at)
+        return self._apply(
+            batch.records,
+            batch_id=batch.batch_id,
+            device_id=batch.device_id,
+            sent_at=batch.sent_at,
+            on_stored=on_stored,
+        )
 
     def _apply(
-        self, records: Sequence[RecordIn], *, batch_id: str | None, device_id: str | None, sent_at: datetime | None
+        self,
+        records: Sequence[RecordIn],
+        *,
+        batch_id: str | None,
+        device_id: str | None,
+        sent_at: datetime | None,
+        on_stored: StoredHook | None,
     ) -> BatchResult:
         for attempt in (1, 2, 3):
             received = self._clock()
@@ -99,13 +115,16 @@ class RecordIntake:
                     for _, row in rows:
                         row.update(batch_id=batch_id, device_id=device_id)
                     _store(conn, results, rows)
+                    summary = _summarise(batch_id, received, skew, results)
+                    if on_stored is not None:
+                        on_stored(conn, summary)
             except (IntegrityError, _ConflictError) as e:
                 if attempt == 3:
                     raise ScoringError(f"batch {batch_id!r} kept conflicting with concurrent writes: {e}") from e
                 continue
             except SQLAlchemyError as e:
                 raise ScoringError(f"records could not be stored: {e}") from e
-            return _summarise(batch_id, received, skew, results)
+            return summary
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _context(self, conn: Connection, records: Sequence[RecordIn]) -> _Context:

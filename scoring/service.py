@@ -21,7 +21,7 @@ from scoring.compute import PeriodScorer
 from scoring.db import AssessmentPeriod, Department, Enterprise, MonitoringPoint, Person, Position, UnitScore
 from scoring.demo_data import DemoSpec, DemoSummary, generate_demo
 from scoring.export import export_rules, export_scorecard, library_rule_rows, rule_rows
-from scoring.intake import RecordIntake
+from scoring.intake import RecordIntake, StoredHook
 from scoring.monitoring_import import MonitoringImporter
 from scoring.organisation import assign_indicator, enterprise_of, snapshot_indicator
 from scoring.periods import Period
@@ -179,13 +179,13 @@ class ScoringService:
             enterprise = enterprise_of(session, point.level, point.unit_id)
             session.merge(MonitoringPoint(enterprise_id=enterprise, **point.model_dump()))
 
-    def submit_record(self, record: RecordIn) -> RecordResult:
-        """Submit one record."""
-        return self._intake.submit_one(record)
+    def submit_record(self, record: RecordIn, *, on_stored: StoredHook | None = None) -> RecordResult:
+        """Submit one record (``on_stored`` runs inside the intake's transaction)."""
+        return self._intake.submit_one(record, on_stored=on_stored)
 
-    def submit_batch(self, batch: BatchIn) -> BatchResult:
-        """Submit an offline batch; exactly once per client record id."""
-        return self._intake.submit_batch(batch)
+    def submit_batch(self, batch: BatchIn, *, on_stored: StoredHook | None = None) -> BatchResult:
+        """Submit an offline batch; exactly once per client record id (``on_stored`` as for one record)."""
+        return self._intake.submit_batch(batch, on_stored=on_stored)
 
     def import_monitoring(self, path: Path) -> ImportResult:
         """Import a CSV/XLSX monitoring file, all rows or none."""

@@ -16,20 +16,19 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.http.deps import Services
-from api.services.enterprise_rules import enterprise_rules
-from api.services.review import ProposalRow, RunInput
-from api.services.security import ROLES
-from api.services.storage import UserRow
+from api.container import Container
+from api.services.security import ROLES, Principal
+from api.services.storage import ProposalRow, UserRow
 from kg.errors import HsekgError
 from retrieval.change.inputs import ChangeRequest, ChangeScenario, ProcessInput
-from retrieval.change.validator import from_current
 from scoring.db import Enterprise
 from scoring.demo_data import DemoSpec
 
 __all__ = ["DEMO_ENTERPRISE", "DemoSeedResult", "seed_demo"]
 
 DEMO_ENTERPRISE = "demo"
+#: Who the demo's review queue is filled by.
+_EXPERT = Principal(username="demo-expert", role="expert", enterprise_id=DEMO_ENTERPRISE)
 #: Periods scored for the dashboard: every month of the demo year (trend) and the year.
 _PERIODS = [f"2026-{m:02d}" for m in range(1, 13)] + ["2026"]
 _CHANGES = (
@@ -58,7 +57,7 @@ class DemoSeedResult:
     notes: list[str] = field(default_factory=list)
 
 
-def seed_demo(services: Services, *, progress: Callable[[str], None] = lambda _: None) -> DemoSeedResult:
+def seed_demo(services: Container, *, progress: Callable[[str], None] = lambda _: None) -> DemoSeedResult:
     """Create what is missing of the demo enterprise.
 
     Raises:
@@ -81,7 +80,7 @@ def seed_demo(services: Services, *, progress: Callable[[str], None] = lambda _:
     return result
 
 
-def _users(services: Services) -> tuple[list[str], Path]:
+def _users(services: Container) -> tuple[list[str], Path]:
     path = services.settings.data_dir / "demo_users.txt"
     known = (
         dict(line.split(" ", 1) for line in path.read_text("utf-8").splitlines() if " " in line)
@@ -107,14 +106,12 @@ def _users(services: Services) -> tuple[list[str], Path]:
     return created, path
 
 
-def _proposals(services: Services, result: DemoSeedResult, progress: Callable[[str], None]) -> int:
+def _proposals(services: Container, result: DemoSeedResult, progress: Callable[[str], None]) -> int:
     with Session(services.engine) as session:
         stmt = select(func.count()).select_from(ProposalRow).where(ProposalRow.enterprise_id == DEMO_ENTERPRISE)
         if session.execute(stmt).scalar_one():
             return 0
-    rules = enterprise_rules(services.engine, services.kb, DEMO_ENTERPRISE)
-    change, queue = services.change, services.review_queue
-    existing = [from_current(i) for i in rules.indicators]
+    rules = services.proposals.stored_rules(DEMO_ENTERPRISE, user=_EXPERT)
     created = 0
     for request in _CHANGES:
         progress(f"变更提案：{request.description[:20]}…")
@@ -126,25 +123,11 @@ def _proposals(services: Services, result: DemoSeedResult, progress: Callable[[s
             change=request,
         )
         try:
-            proposal = change.proposer.run(scenario, existing)
+            run = services.proposals.run_change(scenario, user=_EXPERT)
         except HsekgError as e:
             result.notes.append(f"change proposal failed: {e}")
             continue
-        run = RunInput(
-            source="change",
-            enterprise_id=DEMO_ENTERPRISE,
-            sector=rules.sector,
-            process=request.process.name if request.process else "、".join(p.name for p in proposal.processes[:3]),
-            change=request.description,
-            scenario=scenario.model_dump(mode="json"),
-        )
-        _, views = queue.add_run(
-            run, proposal.indicators, obligations=proposal.obligations, risks=proposal.risks, actor="demo-expert"
-        )
-        created += len(views)
+        created += len(run.proposals)
     progress("规则缺口：示范企业现行考核细则")
-    report = change.gaps.run(rules)
-    if report.suggestions:
-        _, views = queue.add_gap_suggestions(report, rules, change, enterprise_id=DEMO_ENTERPRISE, actor="demo-expert")
-        created += len(views)
+    created += len(services.proposals.gaps(rules, send_to_review=True, user=_EXPERT).proposal_ids)
     return created

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from api.cli.common import settings_of
 from api.settings import Settings
 
 if TYPE_CHECKING:
@@ -27,25 +28,15 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object as 
 IdArg = Annotated[str, typer.Argument(help="The enterprise id (printed by import).")]
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    if not isinstance(ctx.obj, Settings):
-        ctx.obj = Settings.load()
-    return ctx.obj
-
-
 @contextmanager
 def _service(settings: Settings) -> Iterator[EnterpriseService]:
-    from api.container import graph_store
-    from api.services.enterprises import EnterpriseService
-    from ingestion.enterprise import EnterpriseDocumentImporter
-    from retrieval.change.catalog import GraphCatalogLoader
+    """The enterprise service of the container (audited like the HTTP API's), over a graph whose schema
+    is current (a graph made before enterprise process maps existed lacks their tables)."""
+    from api.container import Container
 
-    importer = EnterpriseDocumentImporter(
-        max_bytes=settings.max_upload_mb * 2**20, progress=lambda m: err_console.print(m, highlight=False)
-    )
-    with graph_store(settings) as store:
-        store.ensure_schema()  # a graph made before enterprise process maps existed lacks their tables
-        yield EnterpriseService(store, GraphCatalogLoader(store).run(), importer=importer)
+    with Container(settings, importer_progress=lambda m: err_console.print(m, highlight=False)) as container:
+        container.store.ensure_schema()
+        yield container.enterprises
 
 
 def _mapping_line(m: ProcessMapping) -> str:
@@ -103,7 +94,7 @@ def enterprise_import(
 ) -> None:
     """Extract processes, hazardous materials, special equipment and pollutants, map the processes onto the
     knowledge base's templates and store the map in the graph under the enterprise."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if no_store:
         from ingestion.enterprise import EnterpriseDocumentImporter
         from kg.corpus import load_knowledge_base
@@ -146,7 +137,7 @@ def _print_view(view: EnterpriseView) -> None:
 
 def enterprise_show(ctx: typer.Context, enterprise_id: IdArg, as_json: JsonOpt = False) -> None:
     """An enterprise's stored process map with the confirmation state of each step."""
-    with _service(_settings(ctx)) as service:
+    with _service(settings_of(ctx)) as service:
         view = service.view(enterprise_id)
     if as_json:
         sys.stdout.write(view.model_dump_json() + "\n")
@@ -177,7 +168,7 @@ def enterprise_confirm(
     if not (accept_all or corrections):
         raise typer.BadParameter("give --accept-all, --template or --new")
     confirmation = MappingConfirmation(accept_all=accept_all, corrections=corrections)
-    with _service(_settings(ctx)) as service:
+    with _service(settings_of(ctx)) as service:
         result = service.confirm(enterprise_id, confirmation, actor=actor)
     if as_json:
         sys.stdout.write(result.model_dump_json() + "\n")

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from api.container import FUSION, embedder_for, graph_store, index_dir
-from api.settings import Settings
+from api.cli.common import settings_of
+from api.container import FUSION, embedder_for, graph_store
 
 if TYPE_CHECKING:
     from evals.records import ChangePrediction, GapPrediction
@@ -26,12 +26,6 @@ console = Console()
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")]
 ScenariosOpt = Annotated[Path, typer.Option("--scenarios", help="JSONL scenario file.")]
 PredictionsOpt = Annotated[Path | None, typer.Option("--predictions", help="Write per-item results here.")]
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    if not isinstance(ctx.obj, Settings):
-        ctx.obj = Settings.load()
-    return ctx.obj
 
 
 def change_prediction(scenario_id: str, proposal: ChangeProposal) -> ChangePrediction:
@@ -89,11 +83,11 @@ def eval_change(
     from retrieval.change.proposals import ChangeProposer
     from retrieval.index import RetrievalIndex
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     records = load_records(scenarios)
     with graph_store(settings) as store:
         catalog, clauses = GraphCatalogLoader(store).run(), ClauseLookup(store)
-        retriever = RetrievalIndex(index_dir(settings)).load(embedder_for(settings, required=False), FUSION)
+        retriever = RetrievalIndex(settings.index_dir).load(embedder_for(settings, required=False), FUSION)
         proposer = ChangeProposer(catalog, clauses, retriever=retriever)
         retriever.search("预热", k=1)  # load the embedder before timing
         preds = [change_prediction(r["id"], proposer.run(ChangeScenario.model_validate(r))) for r in records]
@@ -115,7 +109,7 @@ def eval_gaps(
     from retrieval.change.gaps import GapDetector
     from retrieval.change.inputs import GapScenario
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     records = load_records(scenarios)
     with graph_store(settings) as store:
         detector = GapDetector(GraphCatalogLoader(store).run(), ClauseLookup(store))
@@ -133,7 +127,7 @@ def gaps(
     from retrieval.change.gaps import GapDetector
     from retrieval.change.inputs import GapScenario, load_json
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     scenario = load_json(file, GapScenario)
     with graph_store(settings) as store:
         report = GapDetector(GraphCatalogLoader(store).run(), ClauseLookup(store)).run(scenario)
@@ -157,7 +151,7 @@ def impact(
     """Indicators citing a replaced regulation, the successor articles, and re-citation proposals."""
     from retrieval.change.impact import ImpactAnalyzer
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     with graph_store(settings) as store:
         report = ImpactAnalyzer(store).run(regulation)
     if as_json:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from api.container import embedder_for, graph_store, index_dir, open_answerer
+from api.cli.common import settings_of
+from api.container import embedder_for, graph_store, open_answerer
 from api.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,12 +26,6 @@ err_console = Console(stderr=True, soft_wrap=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")]
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    if not isinstance(ctx.obj, Settings):
-        ctx.obj = Settings.load()
-    return ctx.obj
-
-
 def rebuild_index(settings: Settings, store: object, *, require_dense: bool = False) -> dict[str, int]:
     """Rebuild the BM25 index and update the dense one (only new or changed units are embedded)."""
     from kg.store import GraphStore
@@ -38,12 +33,12 @@ def rebuild_index(settings: Settings, store: object, *, require_dense: bool = Fa
 
     assert isinstance(store, GraphStore)
     embedder = embedder_for(settings, required=require_dense)
-    return RetrievalIndex(index_dir(settings)).build(store, embedder, progress=lambda m: err_console.print(m))
+    return RetrievalIndex(settings.index_dir).build(store, embedder, progress=lambda m: err_console.print(m))
 
 
 def index(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Build the retrieval indexes (BM25 over jieba tokens, FAISS over e5 embeddings) from the graph."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     with graph_store(settings) as store:
         stats = rebuild_index(settings, store, require_dense=True)
     if as_json:
@@ -58,7 +53,7 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question with article-level citations (or say that no basis was found)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     with graph_store(settings) as store:
         answer = open_answerer(settings, store).ask(question)
     if as_json:
@@ -99,7 +94,7 @@ def eval_qa(
 
     if retriever not in ("bm25", "dense", "hybrid"):
         raise ConfigError(f"--retriever must be bm25, dense or hybrid, not {retriever!r}")
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     items = load_items(questions)
     with graph_store(settings) as store:
         answerer = open_answerer(settings, store)

@@ -15,10 +15,11 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
+from api.cli.common import settings_of
 from api.settings import Settings
 from scoring.service import ScoringService
 
-__all__ = ["records_app", "records_url", "scoring_app"]
+__all__ = ["records_app", "scoring_app"]
 
 scoring_app = typer.Typer(help="Duty-performance scoring over the records database.", no_args_is_help=True)
 records_app = typer.Typer(help="Records: monitoring data import.", no_args_is_help=True)
@@ -29,25 +30,12 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object as 
 EnterpriseOpt = Annotated[str | None, typer.Option("--enterprise", help="Only this enterprise id.")]
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    settings = ctx.obj
-    if not isinstance(settings, Settings):
-        settings = Settings.load()
-        ctx.obj = settings
-    return settings
-
-
-def records_url(settings: Settings) -> str:
-    """The records database URL: ``records_url``, or SQLite at ``data_dir/records.db``."""
-    return settings.records_url or f"sqlite:///{(settings.data_dir / 'records.db').resolve()}"
-
-
 def _service(settings: Settings, *, with_kb: bool = True) -> ScoringService:
     from kg.corpus import load_knowledge_base
     from scoring.db import open_records_db
 
     kb = load_knowledge_base(settings.corpus_dir) if with_kb else None
-    return ScoringService(open_records_db(records_url(settings)), kb)
+    return ScoringService(open_records_db(settings.records_database_url), kb)
 
 
 def _emit_json(payload: object) -> None:
@@ -62,7 +50,10 @@ def score(
     as_json: JsonOpt = False,
 ) -> None:
     """Score a period: grades per 企业/部门/岗位, failing indicators, trend against the previous period."""
-    summary = _service(_settings(ctx), with_kb=False).score(period, enterprise_id=enterprise)
+    from api.container import Container
+
+    with Container(settings_of(ctx)) as container:
+        summary = container.scores.run(period, enterprise_id=enterprise)
     if as_json:
         _emit_json(summary.model_dump(mode="json"))
         return
@@ -95,7 +86,7 @@ def records_import(
     as_json: JsonOpt = False,
 ) -> None:
     """Import monitoring data (all rows or none); row errors are listed and exit status is 1."""
-    result = _service(_settings(ctx), with_kb=False).import_monitoring(file)
+    result = _service(settings_of(ctx), with_kb=False).import_monitoring(file)
     if as_json:
         _emit_json(result.model_dump(mode="json"))
     else:
@@ -117,7 +108,7 @@ def export(
     library: Annotated[bool, typer.Option("--library", help="Rules of the whole indicator library.")] = False,
 ) -> None:
     """Export the 考核细则 or a period's scorecards to Excel."""
-    service = _service(_settings(ctx))
+    service = _service(settings_of(ctx))
     if what == "rules":
         written = service.export_rules(out, enterprise_id=enterprise, library=library)
     else:
@@ -146,8 +137,8 @@ def demo_data(
     from scoring.db import open_records_db
     from scoring.demo_data import DemoSpec
 
-    settings = _settings(ctx)
-    url = f"sqlite:///{out_db.resolve()}" if out_db is not None else records_url(settings)
+    settings = settings_of(ctx)
+    url = f"sqlite:///{out_db.resolve()}" if out_db is not None else settings.records_database_url
     service = ScoringService(open_records_db(url), load_knowledge_base(settings.corpus_dir))
     spec = DemoSpec(people=people, positions=positions, indicators=indicators, records=records, year=year, seed=seed)
     summary = service.generate_demo(spec)

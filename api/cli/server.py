@@ -2,7 +2,7 @@
 
 The lead registers them in :mod:`api.cli.main` (``users_app.command("add")(users_add)`` …). Like the other
 command modules they are thin: settings come from ``ctx.obj`` (or are read once) and the work is done
-by :class:`api.http.deps.Services`.
+by :class:`api.http.deps.Container`.
 """
 
 from __future__ import annotations
@@ -13,19 +13,11 @@ from typing import Annotated
 
 import typer
 
-from api.http.deps import Services
+from api.cli.common import settings_of
+from api.container import Container
 from api.services.security import ROLES
-from api.settings import Settings
 
-__all__ = ["app_from_environment", "audit_verify", "serve", "users_add"]
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    settings = ctx.obj
-    if not isinstance(settings, Settings):
-        settings = Settings.load()
-        ctx.obj = settings
-    return settings
+__all__ = ["audit_verify", "serve", "users_add"]
 
 
 def users_add(
@@ -46,9 +38,8 @@ def users_add(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     if role not in ROLES:
         raise typer.BadParameter(f"unknown role {role!r}; one of {', '.join(ROLES)}", param_hint="--role")
-    services = Services(_settings(ctx))
-    try:
-        view = services.users.create(
+    with Container(settings_of(ctx)) as container:
+        view = container.users.create(
             username=username,
             password=password,
             role=role,
@@ -57,8 +48,6 @@ def users_add(
             full_name=full_name,
             actor="cli",
         )
-    finally:
-        services.close()
     scope = f"{view.enterprise_id}/{view.department_id}" if view.department_id else view.enterprise_id
     typer.echo(f"user {view.username} ({view.role}) created in {scope}")
 
@@ -68,11 +57,8 @@ def audit_verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")] = False,
 ) -> None:
     """Verify the SM3 chain of the audit trail; exit 1 naming the first broken entry."""
-    services = Services(_settings(ctx))
-    try:
-        result = services.audit.verify()
-    finally:
-        services.close()
+    with Container(settings_of(ctx)) as container:
+        result = container.audit.verify()
     if as_json:
         payload = {
             "ok": result.ok,
@@ -103,24 +89,17 @@ def serve(
     stops the UI."""
     import uvicorn
 
+    from api.cli.ui_process import api_url_for, start_ui, stop_ui
     from api.http.app import create_app
-    from ui.launch import api_url_for, start_ui, stop_ui
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     ui_process = start_ui(api_url=api_url_for(host, port), host=host, port=ui_port) if ui else None
     try:
         if workers > 1:
             # each worker builds its own app from the environment; the state they share is in the databases
-            uvicorn.run("api.cli.server:app_from_environment", host=host, port=port, workers=workers, factory=True)
+            uvicorn.run("api.http.app:app_from_environment", host=host, port=port, workers=workers, factory=True)
         else:
             uvicorn.run(create_app(settings), host=host, port=port)
     finally:
         if ui_process is not None:
             stop_ui(ui_process)
-
-
-def app_from_environment() -> object:
-    """The app factory uvicorn workers call (settings read once per worker)."""
-    from api.http.app import create_app
-
-    return create_app(Settings.load())

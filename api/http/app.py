@@ -14,12 +14,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.http.deps import Services
+from api.container import Container
 from api.http.errors import BodySizeLimit, install_error_handlers
 from api.http.routes import ROUTERS
 from api.settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]
 
 _DESCRIPTION = """
 安全环保履职知识图谱 API — regulations, processes, risks, obligations and indicators of the knowledge
@@ -31,19 +31,19 @@ Errors are RFC 7807 `application/problem+json`. Lists take `limit` (1–200) and
 """
 
 
-def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+def create_app(settings: Settings, *, container: Container | None = None) -> FastAPI:
     """The API app.
 
     Args:
         settings: the configuration (read once by the caller).
-        services: collaborators to use instead of building them from ``settings`` (tests).
+        container: the services to use instead of building them from ``settings`` (tests).
     """
-    svc = services or Services(settings)
+    svc = container or Container(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        if services is None:  # injected services belong to the caller
+        if container is None:  # an injected container belongs to the caller
             svc.close()
 
     app = FastAPI(
@@ -52,9 +52,14 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         description=_DESCRIPTION,
         lifespan=lifespan,
     )
-    app.state.services = svc
+    app.state.container = svc
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_mb * 2**20)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app factory uvicorn workers call (settings read once per worker)."""
+    return create_app(Settings.load())

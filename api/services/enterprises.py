@@ -13,6 +13,10 @@ decisions carry over to the steps of the new version that have the same name. Wr
 get successive versions rather than the same one; the documents are parsed and mapped before it. The
 lock is the service's: API workers in several processes would need the graph to refuse a second
 version node with the same id.
+
+Imports and confirmations are audited by the service, from the HTTP API and the command line alike. The
+graph is another store than the records database that holds the audit trail, so the entry is written
+right after the graph write it records (a failed entry is reported as an error, the write stays).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.services.audit import AuditLog
 from ingestion.enterprise import EnterpriseDocumentImporter, ProcessMapDiffer
 from ingestion.enterprise.models import EnterpriseExtraction, ExtractionDiff
 from kg.errors import GraphError, NotFoundError, ValidationFailedError
@@ -154,6 +159,11 @@ class EnterpriseDiff(BaseModel):
     scenarios: list[ChangeScenario]
 
 
+def _step(m: ProcessMapping) -> dict[str, Any]:
+    """A step as the audit trail records it."""
+    return {"id": m.id, "name": m.name, "status": m.status, "template_id": m.template_id, "confirmed": m.confirmed}
+
+
 def _fingerprint(extraction: EnterpriseExtraction) -> str:
     return hashlib.sha256(extraction.model_dump_json().encode("utf-8")).hexdigest()
 
@@ -173,6 +183,8 @@ class EnterpriseService:
         catalog: the knowledge base read from that graph.
         importer: reads the documents.
         mapper: maps steps onto templates (by default over ``catalog``).
+        audit: the audit trail that records imports and confirmations (None only where no records
+            database exists, as in unit tests).
         clock: the current time (confirmations and versions are stamped with it).
     """
 
@@ -183,6 +195,7 @@ class EnterpriseService:
         *,
         importer: EnterpriseDocumentImporter,
         mapper: EnterpriseMapper | None = None,
+        audit: AuditLog | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
@@ -190,6 +203,7 @@ class EnterpriseService:
         self.importer = importer
         self.mapper = mapper or EnterpriseMapper(catalog)
         self.clock = clock
+        self._audit = audit
         self._schema_checked = False
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -241,6 +255,17 @@ class EnterpriseService:
             self._apply_schema()
             self.store.apply(process_map_batch(enterprise, mappings, version=new_version))
         log.info("enterprise %s: version %d, %d steps stored", eid, version, len(mappings))
+        self._record(
+            actor,
+            eid,
+            "enterprises.import",
+            before=None,
+            after={
+                "version": version,
+                "documents": [{"file": d.file, "status": d.status} for d in extraction.documents],
+                "steps": [_step(m) for m in mappings],
+            },
+        )
         return EnterpriseImport(
             profile=self._profile(enterprise, mappings),
             mappings=mappings,
@@ -284,7 +309,27 @@ class EnterpriseService:
             NotFoundError: no such enterprise, step or template.
         """
         with self._lock(enterprise_id):
-            return self._confirm(enterprise_id, confirmation, actor=actor)
+            result = self._confirm(enterprise_id, confirmation, actor=actor)
+        if result.after:
+            self._record(
+                actor,
+                enterprise_id,
+                "enterprises.confirm",
+                before=[_step(m) for m in result.before],
+                after=[_step(m) | {"decided_by": m.decided_by} for m in result.after],
+            )
+        return result
+
+    def _record(self, actor: str, enterprise_id: str, action: str, *, before: object, after: object) -> None:
+        if self._audit is not None:
+            self._audit.record(
+                actor=actor,
+                enterprise_id=enterprise_id,
+                action=action,
+                target=f"enterprise:{enterprise_id}",
+                before=before,
+                after=after,
+            )
 
     def _confirm(self, enterprise_id: str, confirmation: MappingConfirmation, *, actor: str) -> ConfirmationResult:
         view = self.view(enterprise_id)

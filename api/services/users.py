@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.services.crypto import FieldCipher
+from api.services.review.decisions import AuditSink
 from api.services.security import ROLES, PasswordHashing, Role
-from api.services.storage import AuditSink, UserRow
+from api.services.storage import UserRow
 from kg.errors import ValidationFailedError
 from scoring.db import utcnow
 

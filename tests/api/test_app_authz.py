@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from api.services.review import RunInput
+from api.services.review.proposals import RunInput
 from api.services.security import PERMISSIONS, PUBLIC_ROUTES, ROLES
 from retrieval.change.models import IndicatorProposal, Verdict
 from scoring.service import ScoringService

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from api.services.review import RunInput
+from api.services.review.proposals import RunInput
 from kg.corpus import KnowledgeBase
 from kg.ladybug_store import LadybugGraphStore
 from retrieval.change.inputs import LawArticle
@@ -431,6 +431,6 @@ def test_a_change_run_checks_duplicates_against_the_enterprise_s_own_rules(env: 
 
 def test_the_edit_schema_and_the_queue_agree_on_the_editable_fields() -> None:
     from api.contracts.review import ProposalEdit
-    from api.services.review import EDITABLE_FIELDS
+    from api.services.review.proposals import EDITABLE_FIELDS
 
     assert set(ProposalEdit.model_fields) == set(EDITABLE_FIELDS)

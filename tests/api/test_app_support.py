@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from api.container import Container
 from api.http.app import create_app
-from api.http.deps import Services
 from api.services.security import ROLES, PasswordHashing, Principal, Role
 from api.settings import REPO_ROOT, Settings
 from kg.corpus import KnowledgeBase, load_knowledge_base
@@ -47,7 +47,7 @@ class Env:
     """An app with its services, records engine, fake answerer and a token per (enterprise, role)."""
 
     app: FastAPI
-    services: Services
+    services: Container
     engine: Engine
     answerer: FakeAnswerer
     tokens: dict[tuple[str, str], str]
@@ -108,7 +108,7 @@ def build_env(tmp: Path, kb: KnowledgeBase, graph: LadybugGraphStore, **settings
     engine = open_records_db(settings.records_url)
     register_organisations(engine, kb)
     answerer = FakeAnswerer()
-    services = Services(
+    services = Container(
         settings,
         engine=engine,
         graph=graph,
@@ -140,7 +140,7 @@ def build_env(tmp: Path, kb: KnowledgeBase, graph: LadybugGraphStore, **settings
     )
     scoped = Principal(username="e1-inspector-d2", role="inspector", enterprise_id="E1", department_id="D2")
     tokens[("E1", "inspector-d2")] = services.tokens.issue(scoped).access_token
-    app = create_app(settings, services=services)
+    app = create_app(settings, container=services)
     return Env(app=app, services=services, engine=engine, answerer=answerer, tokens=tokens, tmp=tmp)
 
 

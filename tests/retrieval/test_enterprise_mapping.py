@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from api.cli.enterprise import enterprise_confirm, enterprise_import, enterprise_show
+from api.container import Container
 from api.settings import Settings
 from evals.enterprise_extraction import FIXTURES, materialize
 from ingestion.enterprise import EnterpriseDocumentImporter, EnterpriseExtraction, ProcessMapDiffer
@@ -154,3 +155,13 @@ def test_the_cli_stores_shows_and_confirms(graph: Env, tmp_path: Path) -> None:
     assert "版本 1，待确认 1" in shown.stdout and "✓李专家" in shown.stdout
     bad = runner.invoke(_cli(), ["confirm", "E9", "--template", "E9/机加工"], obj=settings)
     assert bad.exit_code != 0 and "STEP_ID=TEMPLATE_ID" in bad.output
+    # the command line is audited like the HTTP API: the import and the confirmation, by who did them
+    with Container(settings) as container:
+        entries, total = container.audit.entries(enterprise_id="E9", limit=10, offset=0)
+        assert container.audit.verify().ok
+    assert total == 2
+    assert [(e.action, e.actor, e.target) for e in reversed(entries)] == [
+        ("enterprises.import", "王工", "enterprise:E9"),
+        ("enterprises.confirm", "李专家", "enterprise:E9"),
+    ]
+    assert json.loads(entries[0].after)[0]["name"] == "喷漆线"

@@ -15,9 +15,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from api.container import Container
 from api.http.app import create_app
-from api.http.deps import Services
-from api.services.review import RunInput
+from api.services.review.proposals import RunInput
 from api.settings import REPO_ROOT, Settings
 from retrieval.change.inputs import LawArticle
 from retrieval.change.models import IndicatorProposal, ObligationProposal
@@ -44,7 +44,7 @@ class DemoApi:
     url: str
     run: dict[str, Any]
     settings: Settings
-    services: Services
+    services: Container
 
 
 @pytest.fixture(scope="session")
@@ -65,8 +65,8 @@ def copy_demo(template: Path, into: Path, shared_dir: Path) -> Settings:
 def demo_api(tmp_path_factory: pytest.TempPathFactory, demo_template: Path, shared_dir: Path) -> Iterator[DemoApi]:
     """The API over a copy of the demo data, in a background thread; scores and a change run seeded."""
     settings = copy_demo(demo_template, tmp_path_factory.mktemp("ui-api") / "data", shared_dir)
-    services = Services(settings, hashing=cheap_hashing())
-    with ThreadedApi(create_app(settings, services=services)) as server:
+    services = Container(settings, hashing=cheap_hashing())
+    with ThreadedApi(create_app(settings, container=services)) as server:
         yield DemoApi(url=server.url, run=seed_through_api(server.url), settings=settings, services=services)
     services.close()
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import httpx
 
-from api.container import graph_store, index_dir
-from api.http.deps import Services
+from api.container import Container, graph_store
 from api.services.security import ROLES, PasswordHashing
 from api.settings import REPO_ROOT, Settings
 from ingestion.kb_loader import KnowledgeBaseLoader
@@ -66,11 +65,11 @@ def build_demo_data(data_dir: Path, regulations_dir: Path) -> Settings:
     data_dir.mkdir(parents=True, exist_ok=True)
     with graph_store(settings) as store:
         KnowledgeBaseLoader(store, settings.corpus_dir, settings.regulations_dir).run()
-        RetrievalIndex(index_dir(settings)).build(store, None)
+        RetrievalIndex(settings.index_dir).build(store, None)
     kb = load_knowledge_base(settings.corpus_dir)
     engine = open_records_db(settings.records_url)
     ScoringService(engine, kb).generate_demo(DemoSpec(records=6000, enterprise_id=ENTERPRISE))
-    services = Services(settings, engine=engine, kb=kb, hashing=cheap_hashing())
+    services = Container(settings, engine=engine, kb=kb, hashing=cheap_hashing())
     for role in ROLES:
         services.users.create(
             username=username(role),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from api.container import GraphReader
 from api.contracts.common import NeighbourOut, NodeOut, Page
-from api.http.deps import GraphReader, Pagination
+from api.http.deps import Pagination
 from kg.errors import NotFoundError
 from kg.models import Label, Rel
 

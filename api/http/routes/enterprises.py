@@ -15,14 +15,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Form, UploadFile
 
-from api.http.deps import AuditDep, CurrentUser, EnterprisesDep
+from api.contracts.change import EnterpriseProfile
+from api.contracts.enterprises import (
+    ConfirmationResult,
+    EnterpriseDiff,
+    EnterpriseImport,
+    EnterpriseView,
+    MappingConfirmation,
+)
+from api.http.deps import CurrentUser, EnterprisesDep
 from api.http.errors import problem_responses
-from api.services.enterprises import ConfirmationResult, EnterpriseDiff, EnterpriseView, MappingConfirmation
+from api.http.mapping import confirmation_in, to_wire
 from api.services.security import Principal
-from ingestion.enterprise.models import DocumentReport
 from kg.errors import ValidationFailedError
-from retrieval.change.inputs import EnterpriseProfile
-from retrieval.enterprise_mapping import EnterpriseImport, ProcessMapping
 
 __all__ = ["router"]
 
@@ -56,14 +61,6 @@ def _saved(files: Sequence[UploadFile]) -> Iterator[list[Path]]:
         yield paths
 
 
-def _step(m: ProcessMapping) -> dict[str, Any]:
-    return {"id": m.id, "name": m.name, "status": m.status, "template_id": m.template_id, "confirmed": m.confirmed}
-
-
-def _documents(reports: Sequence[DocumentReport]) -> list[dict[str, str]]:
-    return [{"file": d.file, "status": d.status} for d in reports]
-
-
 def _own(user: Principal, enterprise_id: str) -> None:
     user.check_enterprise(enterprise_id)
 
@@ -73,7 +70,6 @@ def import_documents(
     files: Files,
     user: CurrentUser,
     enterprises: EnterprisesDep,
-    audit: AuditDep,
     name: Annotated[str, Form(max_length=100, description="Enterprise name (else read from the documents)")] = "",
     sector: Annotated[str, Form(max_length=40, description="Sector, e.g. 机械加工")] = "",
 ) -> EnterpriseImport:
@@ -85,33 +81,21 @@ def import_documents(
         result = enterprises.import_documents(
             paths, name, enterprise_id=user.enterprise_id, sector=sector, actor=user.username
         )
-    audit.record(
-        actor=user.username,
-        enterprise_id=user.enterprise_id,
-        action="enterprises.import",
-        target=f"enterprise:{result.enterprise_id}",
-        before=None,
-        after={
-            "version": result.version,
-            "documents": _documents(result.extraction.documents),
-            "steps": [_step(m) for m in result.mappings],
-        },
-    )
-    return result
+    return to_wire(result, EnterpriseImport)
 
 
 @router.get("/enterprises/{enterprise_id}", name="enterprises.get", response_model=EnterpriseView)
 def get_enterprise(enterprise_id: str, user: CurrentUser, enterprises: EnterprisesDep) -> EnterpriseView:
     """The stored enterprise: its facts, every step with its mapping and confirmation state, its versions."""
     _own(user, enterprise_id)
-    return enterprises.view(enterprise_id)
+    return to_wire(enterprises.view(enterprise_id), EnterpriseView)
 
 
 @router.get("/enterprises/{enterprise_id}/profile", name="enterprises.profile", response_model=EnterpriseProfile)
 def get_profile(enterprise_id: str, user: CurrentUser, enterprises: EnterprisesDep) -> EnterpriseProfile:
     """The enterprise profile read from the graph, as the gap and change endpoints take it."""
     _own(user, enterprise_id)
-    return enterprises.profile(enterprise_id)
+    return to_wire(enterprises.profile(enterprise_id), EnterpriseProfile)
 
 
 _CONFIRM_EXAMPLES: dict[str, Any] = {
@@ -134,22 +118,11 @@ def confirm_mapping(
     body: Annotated[MappingConfirmation, Body(openapi_examples=_CONFIRM_EXAMPLES)],
     user: CurrentUser,
     enterprises: EnterprisesDep,
-    audit: AuditDep,
 ) -> ConfirmationResult:
     """Accept the mapping (all steps or some) or correct it: another template, a new step without template,
     a new name. Every step touched is confirmed with the expert's name and the time; audited."""
     _own(user, enterprise_id)
-    result = enterprises.confirm(enterprise_id, body, actor=user.username)
-    if result.after:
-        audit.record(
-            actor=user.username,
-            enterprise_id=user.enterprise_id,
-            action="enterprises.confirm",
-            target=f"enterprise:{enterprise_id}",
-            before=[_step(m) for m in result.before],
-            after=[_step(m) | {"decided_by": m.decided_by} for m in result.after],
-        )
-    return result
+    return to_wire(enterprises.confirm(enterprise_id, confirmation_in(body), actor=user.username), ConfirmationResult)
 
 
 @router.post("/enterprises/{enterprise_id}/diff", name="enterprises.diff", response_model=EnterpriseDiff)
@@ -158,4 +131,4 @@ def diff_documents(enterprise_id: str, files: Files, user: CurrentUser, enterpri
     changed steps, new materials and equipment, and the change scenarios the proposal endpoints take."""
     _own(user, enterprise_id)
     with _saved(files) as paths:
-        return enterprises.diff(enterprise_id, paths)
+        return to_wire(enterprises.diff(enterprise_id, paths), EnterpriseDiff)

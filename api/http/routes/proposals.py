@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.contracts.change import IndicatorProposal, ObligationProposal, RiskProposal
 from api.contracts.common import Page
 from api.contracts.review import (
     BulkDecisionIn,
@@ -18,12 +19,10 @@ from api.contracts.review import (
     ProposalRunIn,
     ProposalRunOut,
 )
-from api.http.deps import ChangeDep, CurrentUser, PageParams, ReviewQueueDep, ServicesDep
+from api.http.deps import CurrentUser, PageParams, ProposalsDep, ReviewQueueDep
 from api.http.errors import problem_responses
-from api.services.enterprise_rules import enterprise_rules
-from api.services.review import ProposalView, RunInput
-from kg.errors import HsekgError, NotFoundError
-from retrieval.change.validator import from_current
+from api.http.mapping import change_scenario_in, to_wire, to_wire_list
+from api.services.review.proposals import ProposalView
 
 __all__ = ["proposal_out", "router"]
 
@@ -45,10 +44,10 @@ def proposal_out(view: ProposalView) -> ProposalOut:
         sector=view.sector,
         process=view.process,
         change=view.change,
-        indicator=view.indicator,
-        original=view.original,
-        obligations=view.obligations,
-        risks=view.risks,
+        indicator=to_wire(view.indicator, IndicatorProposal),
+        original=to_wire(view.original, IndicatorProposal),
+        obligations=to_wire_list(view.obligations, ObligationProposal),
+        risks=to_wire_list(view.risks, RiskProposal),
         created_at=view.created_at,
         created_by=view.created_by,
         decided_at=view.decided_at,
@@ -59,39 +58,20 @@ def proposal_out(view: ProposalView) -> ProposalOut:
 
 
 @router.post("/proposals/runs", name="proposals.run", response_model=ProposalRunOut, status_code=201)
-def run_change(
-    body: ProposalRunIn, user: CurrentUser, change: ChangeDep, queue: ReviewQueueDep, services: ServicesDep
-) -> ProposalRunOut:
+def run_change(body: ProposalRunIn, user: CurrentUser, proposals: ProposalsDep) -> ProposalRunOut:
     """Propose risks, duties and indicators for a change and store the indicators in the review queue.
 
     The indicators the caller's enterprise is already assessed on (its stored 考核细则, when the records
     database has one) are what the validator's duplicate rule compares against."""
-    scenario = body.scenario
-    try:
-        current = enterprise_rules(services.engine, services.kb, user.enterprise_id).indicators
-    except NotFoundError:
-        current = []
-    result = change.proposer.run(scenario, [from_current(i) for i in current])
-    process = scenario.change.process.name if scenario.change.process else ""
-    run = RunInput(
-        source="change",
-        enterprise_id=user.enterprise_id,
-        sector=scenario.sector,
-        process=process or "、".join(p.name for p in result.processes[:3]),
-        change=scenario.change.description,
-        scenario=scenario.model_dump(mode="json"),
-    )
-    run_id, views = queue.add_run(
-        run, result.indicators, obligations=result.obligations, risks=result.risks, actor=user.username
-    )
+    run = proposals.run_change(change_scenario_in(body.scenario), user=user)
     return ProposalRunOut(
-        run_id=run_id,
-        change=result.change,
-        proposals=[proposal_out(v) for v in views],
-        risks=result.risks,
-        obligations=result.obligations,
-        dropped=result.dropped,
-        ms=result.ms,
+        run_id=run.run_id,
+        change=run.result.change,
+        proposals=[proposal_out(v) for v in run.proposals],
+        risks=to_wire_list(run.result.risks, RiskProposal),
+        obligations=to_wire_list(run.result.obligations, ObligationProposal),
+        dropped=run.result.dropped,
+        ms=run.result.ms,
     )
 
 
@@ -127,60 +107,31 @@ def proposal_facets(user: CurrentUser, queue: ReviewQueueDep) -> ProposalFacetsO
 
 
 @router.get("/proposals/{proposal_id}", name="proposals.get", response_model=ProposalOut)
-def get_proposal(proposal_id: str, user: CurrentUser, queue: ReviewQueueDep) -> ProposalOut:
+def get_proposal(proposal_id: str, user: CurrentUser, proposals: ProposalsDep) -> ProposalOut:
     """One proposal with its chain, verdicts and review state."""
-    view = queue.get(proposal_id)
-    user.check_enterprise(view.enterprise_id)
-    return proposal_out(view)
+    return proposal_out(proposals.get(proposal_id, user=user))
 
 
 @router.get("/proposals/{proposal_id}/decisions", name="proposals.decisions", response_model=list[DecisionOut])
-def proposal_decisions(proposal_id: str, user: CurrentUser, queue: ReviewQueueDep) -> list[DecisionOut]:
+def proposal_decisions(proposal_id: str, user: CurrentUser, proposals: ProposalsDep) -> list[DecisionOut]:
     """Every decision on a proposal, oldest first."""
-    user.check_enterprise(queue.get(proposal_id).enterprise_id)
     return [
         DecisionOut(
             id=d.id, decision=d.decision, status=d.status, comment=d.comment, changes=d.changes, actor=d.actor, at=d.at
         )
-        for d in queue.decisions(proposal_id)
+        for d in proposals.decisions(proposal_id, user=user)
     ]
 
 
 @router.post("/proposals/{proposal_id}/decision", name="proposals.decide", response_model=ProposalOut)
-def decide(
-    proposal_id: str, body: DecisionIn, user: CurrentUser, queue: ReviewQueueDep, change: ChangeDep
-) -> ProposalOut:
+def decide(proposal_id: str, body: DecisionIn, user: CurrentUser, proposals: ProposalsDep) -> ProposalOut:
     """Approve (a valid proposal only: 409 otherwise), reject (comment required) or edit (re-validated); audited."""
-    user.check_enterprise(queue.get(proposal_id).enterprise_id)
     changes = body.changes.model_dump(exclude_none=True) if body.changes is not None else {}
-    view = queue.decide(
-        proposal_id,
-        body.decision,
-        comment=body.comment,
-        changes=changes,
-        actor=user.username,
-        validator=change.validator if body.decision == "edit" else None,
-        enterprise_id=user.enterprise_id,
-    )
-    return proposal_out(view)
+    return proposal_out(proposals.decide(proposal_id, body.decision, comment=body.comment, changes=changes, user=user))
 
 
 @router.post("/proposals/decisions", name="proposals.bulk", response_model=BulkDecisionOut)
-def decide_many(body: BulkDecisionIn, user: CurrentUser, queue: ReviewQueueDep) -> BulkDecisionOut:
+def decide_many(body: BulkDecisionIn, user: CurrentUser, proposals: ProposalsDep) -> BulkDecisionOut:
     """Approve or reject several proposals; each one succeeds or fails on its own (with the reason)."""
-    results: list[BulkResult] = []
-    for proposal_id in dict.fromkeys(body.ids):
-        try:
-            view = queue.decide(
-                proposal_id,
-                body.decision,
-                comment=body.comment,
-                changes={},
-                actor=user.username,
-                enterprise_id=user.enterprise_id,
-            )
-        except HsekgError as e:
-            results.append(BulkResult(id=proposal_id, ok=False, detail=str(e)))
-            continue
-        results.append(BulkResult(id=proposal_id, ok=True, status=view.status))
-    return BulkDecisionOut(results=results)
+    outcomes = proposals.decide_many(body.ids, body.decision, comment=body.comment, user=user)
+    return BulkDecisionOut(results=[BulkResult(id=o.id, ok=o.ok, status=o.status, detail=o.detail) for o in outcomes])

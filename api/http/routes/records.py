@@ -9,26 +9,17 @@ retried record is still recognised as a duplicate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 
 from api.contracts.common import Page, RecordOut
-from api.http.deps import (
-    AuditDep,
-    CipherDep,
-    CurrentUser,
-    PageParams,
-    RecordReaderDep,
-    RecordScopeDep,
-    ScoringDep,
-)
+from api.contracts.records import BatchIn, BatchResult, Level, RecordIn, RecordResult
+from api.http.deps import CurrentUser, PageParams, RecordsDep
 from api.http.errors import problem_responses
-from api.services.crypto import FieldCipher
-from api.services.security import Principal
-from api.services.storage import RecordFilter, RecordScope, StoredRecord
-from scoring.schemas import BatchIn, BatchResult, Level, RecordIn, RecordResult
+from api.http.mapping import batch_in, record_in, to_wire
+from api.services.records import OpenedRecord
+from scoring.records import RecordFilter
 
 __all__ = ["router"]
 
@@ -49,42 +40,14 @@ _RECORD_EXAMPLE: dict[str, Any] = {
 }
 
 
-def _check_scope(user: Principal, scope: RecordScope, records: Sequence[RecordIn]) -> None:
-    for level, unit_id in sorted({(r.level, r.unit_id) for r in records}):
-        found = scope.of_unit(level, unit_id)
-        if found is not None:  # an unknown unit is rejected per record by the intake, with a reason
-            user.check_unit(*found)
-
-
-def _sealed(cipher: FieldCipher, record: RecordIn) -> RecordIn:
-    # model_copy skips validation on purpose: sealed text is longer than the plaintext limits
-    return record.model_copy(
-        update={"note": cipher.seal(record.note), "evidence": [cipher.seal(e) for e in record.evidence]}
-    )
-
-
 @router.post("/records", name="records.submit", response_model=RecordResult, status_code=201)
 def submit_record(
     record: Annotated[RecordIn, Body(openapi_examples={"check": {"value": _RECORD_EXAMPLE}})],
     user: CurrentUser,
-    scoring: ScoringDep,
-    scope: RecordScopeDep,
-    cipher: CipherDep,
-    audit: AuditDep,
+    records: RecordsDep,
 ) -> RecordResult:
     """Submit one record; with a ``client_id`` a retry is answered ``duplicate`` and stores nothing."""
-    _check_scope(user, scope, [record])
-    result = scoring.submit_record(_sealed(cipher, record))
-    if result.status == "accepted":
-        audit.record(
-            actor=user.username,
-            enterprise_id=user.enterprise_id,
-            action="records.submit",
-            target=f"record:{result.record_id}",
-            before=None,
-            after={"record_id": result.record_id, "client_id": result.client_id, "indicator": record.indicator_id},
-        )
-    return result
+    return to_wire(records.submit(record_in(record), user=user), RecordResult)
 
 
 @router.post("/records/batch", name="records.batch", response_model=BatchResult)
@@ -105,31 +68,10 @@ def submit_batch(
         ),
     ],
     user: CurrentUser,
-    scoring: ScoringDep,
-    scope: RecordScopeDep,
-    cipher: CipherDep,
-    audit: AuditDep,
+    records: RecordsDep,
 ) -> BatchResult:
     """Offline sync: each record is accepted, a duplicate (retry, resend, repeat) or rejected with a reason."""
-    _check_scope(user, scope, batch.records)
-    sealed = batch.model_copy(update={"records": [_sealed(cipher, r) for r in batch.records]})
-    result = scoring.submit_batch(sealed)
-    if result.accepted:
-        audit.record(
-            actor=user.username,
-            enterprise_id=user.enterprise_id,
-            action="records.batch",
-            target=f"batch:{batch.batch_id}",
-            before=None,
-            after={
-                "device_id": batch.device_id,
-                "accepted": result.accepted,
-                "duplicates": result.duplicates,
-                "rejected": result.rejected,
-                "record_ids": [r.record_id for r in result.results if r.status == "accepted"],
-            },
-        )
-    return result
+    return to_wire(records.submit_batch(batch_in(batch), user=user), BatchResult)
 
 
 def record_filter(
@@ -152,7 +94,8 @@ def record_filter(
 RecordFilterDep = Annotated[RecordFilter, Depends(record_filter)]
 
 
-def _out(row: StoredRecord, cipher: FieldCipher) -> RecordOut:
+def _out(opened: OpenedRecord) -> RecordOut:
+    row = opened.record
     return RecordOut(
         id=row.id,
         client_id=row.client_id,
@@ -167,36 +110,21 @@ def _out(row: StoredRecord, cipher: FieldCipher) -> RecordOut:
         value=row.value,
         numerator=row.numerator,
         denominator=row.denominator,
-        evidence=[cipher.open(e) for e in row.evidence],
+        evidence=opened.evidence,
         source=row.source,
-        note=cipher.open(row.note),
+        note=opened.note,
     )
 
 
 @router.get("/records", name="records.list", response_model=Page[RecordOut])
-def list_records(
-    user: CurrentUser, records: RecordReaderDep, cipher: CipherDep, where: RecordFilterDep, page: PageParams
-) -> Page[RecordOut]:
+def list_records(user: CurrentUser, records: RecordsDep, where: RecordFilterDep, page: PageParams) -> Page[RecordOut]:
     """Stored records of the caller's enterprise (and department), newest first, note and evidence decrypted."""
-    rows, total = records.find(
-        user.enterprise_id, where, department_id=user.department_id, limit=page.limit, offset=page.offset
-    )
-    return Page[RecordOut](items=[_out(r, cipher) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    rows, total = records.find(where, user=user, limit=page.limit, offset=page.offset)
+    return Page[RecordOut](items=[_out(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/records/{record_id}", name="records.get", response_model=RecordOut)
-def get_record(
-    record_id: Annotated[int, Path(ge=1, le=2**62)],
-    user: CurrentUser,
-    records: RecordReaderDep,
-    cipher: CipherDep,
-    scope: RecordScopeDep,
-) -> RecordOut:
+def get_record(record_id: Annotated[int, Path(ge=1, le=2**62)], user: CurrentUser, records: RecordsDep) -> RecordOut:
     """One stored record of the caller's enterprise (and department, if scoped to one), note and evidence
     decrypted."""
-    row = records.get(record_id)
-    user.check_enterprise(row.enterprise_id)
-    if user.department_id is not None:
-        found = scope.of_unit(row.level, row.unit_id)
-        user.check_unit(*(found or (row.enterprise_id, None)))
-    return _out(row, cipher)
+    return _out(records.get(record_id, user=user))

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.http.deps import AuditDep, CurrentUser, ScoringDep
+from api.contracts.records import Level
+from api.contracts.scores import PeriodReport, ScoreSummary
+from api.http.deps import CurrentUser, ScoresDep
 from api.http.errors import problem_responses
-from scoring.reports import PeriodReport
-from scoring.schemas import Level
-from scoring.service import ScoreSummary
+from api.http.mapping import to_wire
 
 __all__ = ["PeriodPath", "router"]
 
@@ -20,27 +20,19 @@ PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$", examples
 
 
 @router.post("/scores/{period}/run", name="scores.run", response_model=ScoreSummary)
-def run_scores(period: PeriodPath, user: CurrentUser, scoring: ScoringDep, audit: AuditDep) -> ScoreSummary:
+def run_scores(period: PeriodPath, user: CurrentUser, scores: ScoresDep) -> ScoreSummary:
     """Score a period for the caller's enterprise (idempotent: re-scoring replaces the period's scores)."""
-    summary = scoring.score(period, enterprise_id=user.enterprise_id)
-    audit.record(
-        actor=user.username,
-        enterprise_id=user.enterprise_id,
-        action="scores.run",
-        target=f"period:{period}",
-        before=None,
-        after={"positions_by_grade": summary.positions_by_grade, "failing": summary.failing_positions[:50]},
-    )
-    return summary
+    return to_wire(scores.run(period, enterprise_id=user.enterprise_id, actor=user.username), ScoreSummary)
 
 
 @router.get("/scores/{period}", name="scores.get", response_model=PeriodReport)
 def get_scores(
     period: PeriodPath,
     user: CurrentUser,
-    scoring: ScoringDep,
+    scores: ScoresDep,
     level: Annotated[Level | None, Query(description="Only this level")] = None,
     unit_id: Annotated[str | None, Query(max_length=64, description="Only this unit")] = None,
 ) -> PeriodReport:
     """The report of a scored period: grades per 企业/部门/岗位, failing indicators, trend."""
-    return scoring.report(period, level=level, unit_id=unit_id, enterprise_id=user.enterprise_id)
+    report = scores.report(period, level=level, unit_id=unit_id, enterprise_id=user.enterprise_id)
+    return to_wire(report, PeriodReport)

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, MetaData, inspect
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, MetaData, inspect
 
-from kg.errors import ScoringError
+from scoring.migrations import run_migrations
 
 __all__ = ["HEAD", "VERSION_TABLE", "api_metadata", "upgrade_api_schema"]
 
@@ -25,18 +22,10 @@ _HERE = Path(__file__).resolve().parent
 
 
 def api_metadata() -> MetaData:
-    """The metadata of every API table (importing the modules that declare them)."""
-    import api.services.review  # noqa: F401  (declares the review queue's tables)
+    """The metadata of every API table (all declared in :mod:`api.services.storage`)."""
     from api.services.storage import ApiBase
 
     return ApiBase.metadata
-
-
-def _config(engine: Engine) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(_HERE))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
-    return config
 
 
 def upgrade_api_schema(engine: Engine) -> None:
@@ -45,13 +34,12 @@ def upgrade_api_schema(engine: Engine) -> None:
     Raises:
         ScoringError: the records database refused.
     """
-    config = _config(engine)
-    try:
-        with engine.begin() as connection:
-            tables = set(inspect(connection).get_table_names())
-            config.attributes["connection"] = connection
-            if "api_users" in tables and VERSION_TABLE not in tables:
-                command.stamp(config, FIRST)  # tables from before the migrations: the first revision's
-            command.upgrade(config, "head")
-    except SQLAlchemyError as e:
-        raise ScoringError(f"the API tables could not be created or migrated: {e}") from e
+
+    def predates_migrations(connection: Connection) -> bool:
+        tables = set(inspect(connection).get_table_names())
+        return "api_users" in tables and VERSION_TABLE not in tables
+
+    # tables created before the migrations existed are stamped at the first revision, then upgraded
+    run_migrations(
+        engine, _HERE, stamp_first=(FIRST, predates_migrations), error="the API tables could not be created or migrated"
+    )

@@ -31,27 +31,20 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from sqlalchemy import Boolean, Engine, ForeignKey, Integer, String, Text, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
-from api.services.storage import DECISION_STATUS, ApiBase, AuditSink, check_decision
+from api.services.review.decisions import DECISION_STATUS, AuditSink, check_decision
+from api.services.storage import ProposalDecisionRow, ProposalRow, ProposalRunRow
 from kg.errors import ConflictError, NotFoundError, ValidationFailedError
 from retrieval.change.models import IndicatorProposal, ObligationProposal, RiskProposal
-from scoring.db import UtcDateTime, utcnow
-
-if TYPE_CHECKING:
-    from api.services.change_engine import ChangeEngine
-    from retrieval.change.gaps import GapReport
-    from retrieval.change.inputs import GapScenario
+from scoring.db import utcnow
 
 __all__ = [
     "EDITABLE_FIELDS",
-    "ProposalDecisionRow",
     "ProposalDecisionView",
-    "ProposalRow",
-    "ProposalRunRow",
     "ProposalView",
     "ReviewQueue",
     "RunInput",
@@ -65,61 +58,6 @@ Decision = Literal["approve", "reject", "edit", "reopen"]
 EDITABLE_FIELDS = (
     "name", "level", "target", "comparator", "unit", "target_text", "bands", "method", "data_source", "owner", "cites",
 )  # fmt: skip
-
-
-class ProposalRunRow(ApiBase):
-    """A run that produced proposals; ``scenario`` is the input JSON as given."""
-
-    __tablename__ = "api_proposal_runs"
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    source: Mapped[str] = mapped_column(String(10))
-    enterprise_id: Mapped[str] = mapped_column(String(64), index=True)
-    sector: Mapped[str] = mapped_column(String(100), default="")
-    process: Mapped[str] = mapped_column(String(300), default="")
-    change: Mapped[str] = mapped_column(Text, default="")
-    scenario: Mapped[str] = mapped_column(Text, default="{}")
-    model: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class ProposalRow(ApiBase):
-    """A proposed indicator with its evidence and current review state."""
-
-    __tablename__ = "api_proposals"
-    id: Mapped[str] = mapped_column(String(48), primary_key=True)
-    run_id: Mapped[str] = mapped_column(ForeignKey("api_proposal_runs.id"), index=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    enterprise_id: Mapped[str] = mapped_column(String(64), index=True)
-    source: Mapped[str] = mapped_column(String(10))
-    sector: Mapped[str] = mapped_column(String(100), default="", index=True)
-    process: Mapped[str] = mapped_column(String(300), default="")
-    change: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(10), index=True)
-    valid: Mapped[bool] = mapped_column(Boolean)
-    indicator: Mapped[str] = mapped_column(Text)
-    original: Mapped[str] = mapped_column(Text)
-    obligations: Mapped[str] = mapped_column(Text, default="[]")
-    risks: Mapped[str] = mapped_column(Text, default="[]")
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    comment: Mapped[str] = mapped_column(Text, default="")
-
-
-class ProposalDecisionRow(ApiBase):
-    """One decision on a proposal; ``changes`` is the JSON of an edit's field changes."""
-
-    __tablename__ = "api_proposal_decisions"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    proposal_id: Mapped[str] = mapped_column(ForeignKey("api_proposals.id"), index=True)
-    decision: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(10))
-    comment: Mapped[str] = mapped_column(Text, default="")
-    changes: Mapped[str] = mapped_column(Text, default="{}")
-    actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Revalidator(Protocol):
@@ -246,22 +184,6 @@ class ReviewQueue:
                 after={"source": run.source, "change": run.change, "proposals": [r.id for r in rows]},
             )
             return run_id, [_view(r, run.model) for r in rows]
-
-    def add_gap_suggestions(
-        self, report: GapReport, scenario: GapScenario, change: ChangeEngine, *, enterprise_id: str, actor: str
-    ) -> tuple[str, list[ProposalView]]:
-        """Store a gap report's suggestions, validated against the enterprise's current indicators, as a run
-        of source ``gap`` whose evidence is the uncovered duties with their quoted clauses."""
-        checked, obligations = change.checked_suggestions(report, scenario)
-        run = RunInput(
-            source="gap",
-            enterprise_id=enterprise_id,
-            sector=scenario.sector,
-            process="、".join(p.name for p in scenario.processes),
-            change=f"规则缺口：{scenario.enterprise or scenario.id} 的考核细则未覆盖 {len(report.gaps)} 项义务",
-            scenario=scenario.model_dump(mode="json"),
-        )
-        return self.add_run(run, checked, obligations=obligations, actor=actor)
 
     @staticmethod
     def _row(

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["APP", "api_url_for", "start_ui", "stop_ui", "streamlit_command"]
+from kg.errors import ConfigError
+
+__all__ = ["api_url_for", "start_ui", "stop_ui", "streamlit_command"]
 
 log = logging.getLogger(__name__)
 
-#: The UI's entry script.
-APP = Path(__file__).resolve().parent / "app.py"
+
+def _ui_app() -> Path:
+    """The UI's entry script, found without importing the UI (the CLI stays below it)."""
+    spec = importlib.util.find_spec("ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("the expert UI (package ui) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "app.py"
 
 
 def api_url_for(host: str, port: int) -> str:
@@ -29,7 +37,7 @@ def api_url_for(host: str, port: int) -> str:
 def streamlit_command(*, host: str, port: int) -> list[str]:
     """``streamlit run`` of the UI: headless, no usage statistics, no error details for the browser."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "streamlit", "run", str(_ui_app()),
         "--server.headless", "true",
         "--server.address", host,
         "--server.port", str(port),
