@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import altair as alt
 
-from scoring.reports import PeriodReport, UnitReport
+from api.contracts.scores import PeriodReport, UnitReport
 
 __all__ = [
     "GRADES",

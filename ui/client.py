@@ -1,9 +1,8 @@
 """The HTTP client of the expert UI: every read and write goes through the API, so roles and the audit
 trail apply to the UI exactly as to any other client.
 
-Responses are parsed with the API's own response schemas (:mod:`api.contracts.common`, :mod:`api.contracts.review`)
-and the domain result models the layers publish as their API contract. Errors become one readable
-:class:`ApiError`, never a traceback::
+Requests and responses are the API's own wire models (:mod:`api.contracts`), the only part of the API
+the UI imports. Errors become one readable :class:`ApiError`, never a traceback::
 
     ApiError            any failed call: problem+json detail, connection refused, timeout, bad JSON
     └── SessionExpiredError   401 on an authenticated call: the token expired or the user was disabled
@@ -19,7 +18,16 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from api.contracts.change import ChangeScenario, EnterpriseProfile, GapScenario, ImpactReport
 from api.contracts.common import ClauseTextOut, NodeOut, Page, RecordOut, UserOut
+from api.contracts.enterprises import (
+    ConfirmationResult,
+    EnterpriseDiff,
+    EnterpriseImport,
+    EnterpriseView,
+    MappingConfirmation,
+)
+from api.contracts.qa import Answer
 from api.contracts.review import (
     BulkResult,
     DecisionOut,
@@ -29,13 +37,7 @@ from api.contracts.review import (
     ProposalOut,
     ProposalRunOut,
 )
-from api.services.enterprises import ConfirmationResult, EnterpriseDiff, EnterpriseView, MappingConfirmation
-from retrieval.answer import Answer
-from retrieval.change.impact import ImpactReport
-from retrieval.change.inputs import ChangeScenario, EnterpriseProfile, GapScenario
-from retrieval.enterprise_mapping import EnterpriseImport
-from scoring.reports import PeriodReport
-from scoring.service import ScoreSummary
+from api.contracts.scores import PeriodReport, ScoreSummary
 
 __all__ = [
     "DEFAULT_TIMEOUT",

@@ -13,12 +13,11 @@ from typing import Any
 
 import streamlit as st
 
+from api.contracts.change import EnterpriseProfile, GapScenario, ImpactReport
 from api.contracts.common import ClauseTextOut, NodeOut, RecordOut
+from api.contracts.enterprises import EnterpriseView
 from api.contracts.review import DecisionOut, ProcessGraphOut, ProposalFacetsOut, ProposalOut
-from api.services.enterprises import EnterpriseView
-from retrieval.change.impact import ImpactReport
-from retrieval.change.inputs import EnterpriseProfile, GapScenario
-from scoring.reports import PeriodReport
+from api.contracts.scores import PeriodReport
 from ui import session
 from ui.client import ApiClient, ApiError
 

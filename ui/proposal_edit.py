@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from retrieval.change.models import IndicatorProposal
+from api.contracts.change import IndicatorProposal
 from ui.widgets import COMPARATOR_SIGNS, LEVELS
 
 __all__ = ["cites_text", "edit_changes", "edit_form", "parse_cites"]

@@ -13,12 +13,12 @@ from typing import Literal
 
 import streamlit as st
 
+from api.contracts.change import IndicatorProposal, ObligationProposal, Verdict
+from api.contracts.enterprises import Provenance
 from api.contracts.review import ProposalOut
-from ingestion.enterprise.models import Provenance
-from retrieval.change.models import IndicatorProposal, ObligationProposal, Verdict
-from scoring.db import CHINA_TZ
 from ui import data, session
 from ui.client import ApiError, SessionExpiredError
+from ui.periods import CHINA_TZ
 
 __all__ = [
     "CHANGE_TYPE_NAMES",

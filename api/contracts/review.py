@@ -1,8 +1,7 @@
 """Request and response schemas of the review queue, gaps, impact and process-graph routes.
 
 The evidence inside them (indicators with verdicts, obligations with quoted clauses, risks, gap
-reports, impact reports) is the retrieval layer's published result models
-(:mod:`retrieval.change.models`, :mod:`retrieval.change.gaps`, :mod:`retrieval.change.impact`).
+reports) and the scenarios they take are the wire models of :mod:`api.contracts.change`.
 """
 
 from __future__ import annotations
@@ -13,10 +12,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kg.models import RatingBands
-from retrieval.change.gaps import GapReport
-from retrieval.change.inputs import ChangeScenario, GapScenario, LawArticle
-from retrieval.change.models import IndicatorProposal, ObligationProposal, RiskProposal
+from api.contracts.change import (
+    ChangeScenario,
+    GapReport,
+    GapScenario,
+    IndicatorProposal,
+    LawArticle,
+    ObligationProposal,
+    RatingBands,
+    RiskProposal,
+)
 
 __all__ = [
     "BulkDecisionIn",

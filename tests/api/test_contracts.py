@@ -2,16 +2,28 @@
 
 Each pair must have one JSON schema (in both modes) and the same configuration, so a field added,
 removed or changed on one side only fails here; representative domain objects convert into their wire
-models and back without loss (:mod:`api.http.mapping`).
+models and back without loss (:mod:`api.http.mapping`); the OpenAPI document's schemas are the domain
+models' schemas under the same names; the routes declare only contract models; and the contract modules
+import nothing of the project but themselves.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
+import sys
+import typing
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from fastapi.encoders import jsonable_encoder
+from fastapi.openapi.models import Schema
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
+import api.contracts
 import api.services.enterprises as enterprise_service
 import ingestion.enterprise.models as extraction
 import retrieval.answer as answer
@@ -26,6 +38,9 @@ import scoring.schemas as scoring_schemas
 import scoring.service as scoring_service
 from api.contracts import change, enterprises, qa, records, scores
 from api.http import mapping
+from api.http.app import create_app
+from api.http.routes import ROUTERS
+from api.settings import Settings
 from kg import models as kg_models
 
 #: (wire model, domain model): every domain model the API sends or takes.
@@ -492,3 +507,84 @@ def test_a_request_body_is_refused_as_the_domain_input_refuses_it(
     with pytest.raises(ValueError) as domain_error:
         domain.model_validate(body)
     assert str(wire_error.value).replace(model.__name__, "") == str(domain_error.value).replace(domain.__name__, "")
+
+
+# --- the OpenAPI document -----------------------------------------------------------------------------
+
+
+def test_the_openapi_documents_schemas_are_the_domain_models_schemas_under_their_names(tmp_path: Path) -> None:
+    """What the routes published when they returned the domain models: every schema, by the same name (the
+    two ``Successor`` schemas keep their module-qualified names)."""
+    components = create_app(Settings(data_dir=tmp_path)).openapi()["components"]["schemas"]
+    _, top = models_json_schema([(d, "validation") for _, d in PAIRS], ref_template="#/components/schemas/{model}")
+    # as FastAPI writes a schema into the document (``None`` values such as ``"default": null`` left out)
+    expected = {k: jsonable_encoder(Schema(**v), by_alias=True, exclude_none=True) for k, v in top["$defs"].items()}
+    assert {"retrieval__answer__Successor", "retrieval__change__catalog__Successor"} <= set(expected)
+    missing = sorted(set(expected) - set(components))
+    assert not missing
+    for name, schema in expected.items():
+        assert components[name] == schema, name
+
+
+def _models(tp: object, seen: set[type[BaseModel]]) -> None:
+    for arg in typing.get_args(tp):
+        _models(arg, seen)
+    if inspect.isclass(tp) and issubclass(tp, BaseModel) and tp not in seen:
+        seen.add(tp)
+        for field in tp.model_fields.values():
+            _models(field.annotation, seen)
+
+
+def test_the_routes_take_and_return_only_contract_models() -> None:
+    seen: set[type[BaseModel]] = set()
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                _models(route.response_model, seen)
+                for param in route.dependant.body_params:
+                    _models(param.field_info.annotation, seen)
+    assert seen
+    origins = {(m.__pydantic_generic_metadata__["origin"] or m) for m in seen}
+    outside = sorted(
+        f"{m.__module__}.{m.__qualname__}" for m in origins if not m.__module__.startswith("api.contracts")
+    )
+    assert not outside
+
+
+# --- what the contracts and the UI import ---------------------------------------------------------------
+
+_PROJECT = {"api", "evals", "ingestion", "kg", "retrieval", "scoring", "ui", "tests"}
+_ROOT = Path(api.contracts.__file__).parents[2]
+
+
+def _imports(package: Path) -> list[tuple[str, str]]:
+    """(file, imported module) of every import under ``package``, type-checking ones included."""
+    out: list[tuple[str, str]] = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                out += [(path.name, alias.name) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{path}: relative import"
+                out.append((path.name, node.module or ""))
+    return out
+
+
+def test_the_contracts_import_only_the_standard_library_pydantic_and_themselves() -> None:
+    allowed = set(sys.stdlib_module_names) | {"pydantic", "pydantic_core"}
+    wrong = [
+        (f, m)
+        for f, m in _imports(_ROOT / "api" / "contracts")
+        if not (m == "api.contracts" or m.startswith("api.contracts.") or m.split(".")[0] in allowed)
+    ]
+    assert not wrong
+
+
+def test_the_ui_imports_of_the_project_only_itself_and_the_contracts() -> None:
+    wrong = [
+        (f, m)
+        for f, m in _imports(_ROOT / "ui")
+        if m.split(".")[0] in _PROJECT
+        and not (m == "ui" or m.startswith("ui.") or m == "api.contracts" or m.startswith("api.contracts."))
+    ]
+    assert not wrong

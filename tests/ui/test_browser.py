@@ -14,10 +14,10 @@ import pytest
 
 from api.settings import REPO_ROOT
 from evals.enterprise_extraction import FIXTURES
-from scoring.db import CHINA_TZ
 from tests.ui.conftest import copy_demo
 from tests.ui.demo_env import PASSWORD, seed_through_api, token, username
 from tests.ui.served import ServedApp
+from ui.periods import CHINA_TZ
 from ui.views.dashboard import period_choices
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -19,9 +19,9 @@ import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from api.contracts.enterprises import Provenance
 from api.services.security import ROLES
 from evals.enterprise_extraction import FIXTURES, materialize
-from ingestion.enterprise.models import Provenance
 from tests.ui.conftest import DemoApi, frame, texts
 from tests.ui.demo_env import PASSWORD
 from ui.widgets import local_time, where

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
+from api.contracts.change import IndicatorProposal, Verdict
 from api.contracts.review import GraphEdgeOut, GraphNodeOut, ProcessGraphOut
-from retrieval.change.models import IndicatorProposal, Verdict
-from scoring.db import CHINA_TZ
-from scoring.periods import Period
-from scoring.reports import PeriodReport, Trend, UnitReport
-from scoring.schemas import UnitResult
+from api.contracts.scores import PeriodReport, Trend, UnitReport, UnitResult
+from kg import models as kg_models
+from kg.errors import ValidationFailedError
+from scoring import db as scoring_db
+from scoring import periods as scoring_periods
 from ui import charts
 from ui.graph_dot import focus, process_dot, wrap
+from ui.periods import CHINA_TZ, Period
 from ui.proposal_edit import cites_text, edit_changes, parse_cites
 from ui.views.dashboard import period_choices
+from ui.views.enterprise import STAGES
 from ui.widgets import quote_block, target_text, unique_labels, verdict_rows
 
 
@@ -158,3 +163,31 @@ def test_the_default_period_is_the_month_before() -> None:
     years, default = period_choices(datetime(2027, 1, 5, tzinfo=CHINA_TZ))
     assert years[:2] == [2027, 2026] and len(years) == 6
     assert default == Period(2026, 12)
+
+
+# --- the UI's own copies of small pieces of the lower layers (the UI imports only api.contracts) ----------
+
+
+def test_the_uis_stages_and_china_time_are_the_knowledge_bases_and_the_scoring_layers() -> None:
+    assert STAGES == kg_models.STAGES
+    moment = datetime(2026, 10, 31, 20, 0, tzinfo=scoring_db.CHINA_TZ)
+    assert CHINA_TZ.utcoffset(moment) == scoring_db.CHINA_TZ.utcoffset(moment)
+    assert CHINA_TZ.tzname(moment) == scoring_db.CHINA_TZ.tzname(moment)
+
+
+@pytest.mark.parametrize("text", ["2026-10", "2026-01", "2026-12", "2026", " 2027-03 ", "0001-01"])
+def test_the_uis_periods_parse_name_and_step_back_as_the_scoring_layers(text: str) -> None:
+    ours, theirs = Period.parse(text), scoring_periods.Period.parse(text)
+    for _ in range(14):
+        assert (ours.year, ours.month, ours.id, str(ours)) == (theirs.year, theirs.month, theirs.id, str(theirs))
+        if ours.year <= 1:
+            break
+        ours, theirs = ours.previous(), theirs.previous()
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-1", "26-10", "2026/10", ""])
+def test_the_uis_periods_refuse_what_the_scoring_layer_refuses(text: str) -> None:
+    with pytest.raises(ValueError, match="neither YYYY-MM"):
+        Period.parse(text)
+    with pytest.raises(ValidationFailedError, match="neither YYYY-MM"):
+        scoring_periods.Period.parse(text)

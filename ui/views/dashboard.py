@@ -8,11 +8,10 @@ from datetime import datetime
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from scoring.db import CHINA_TZ
-from scoring.periods import Period
-from scoring.reports import PeriodReport, UnitReport
+from api.contracts.scores import PeriodReport, UnitReport
 from ui import charts, data, session
 from ui.client import ApiError
+from ui.periods import CHINA_TZ, Period
 from ui.widgets import COMPARATOR_SIGNS, LEVELS, flash, guard, keep_choice
 
 __all__ = ["period_choices", "render"]

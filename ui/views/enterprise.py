@@ -14,24 +14,31 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from api.contracts.change import ChangeScenario
 from api.contracts.common import NodeOut
-from api.services.enterprises import EnterpriseDiff, EnterpriseView, MappingConfirmation, MappingCorrection
-from ingestion.enterprise.models import (
+from api.contracts.enterprises import (
     DocumentReport,
+    EnterpriseDiff,
     EnterpriseExtraction,
+    EnterpriseImport,
+    EnterpriseView,
     ExtractedEquipment,
     ExtractedMaterial,
     ExtractedProcess,
     ExtractionDiff,
+    MappingConfirmation,
+    MappingCorrection,
+    ProcessMapping,
 )
-from kg.models import STAGES
-from retrieval.change.inputs import ChangeScenario
-from retrieval.enterprise_mapping import EnterpriseImport, ProcessMapping
 from ui import data, session
 from ui.client import ApiError, DocumentUpload
 from ui.widgets import CHANGE_TYPE_NAMES, flash, guard, keep_choice, local_time, unique_labels, where
 
-__all__ = ["render"]
+__all__ = ["STAGES", "render"]
+
+#: The knowledge base's process stages in production order (as ``kg.models.STAGES``): templates are
+#: offered by stage.
+STAGES: tuple[str, ...] = ("原料采购与仓储", "生产加工", "成品检验", "仓储运输", "废弃物处置")
 
 #: The formats the API reads (Excel for the equipment and chemicals list).
 DOC_TYPES = ["pdf", "docx", "md", "txt", "xlsx"]

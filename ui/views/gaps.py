@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from api.contracts.change import GapScenario
 from api.contracts.review import GapRunOut
-from retrieval.change.inputs import GapScenario
 from ui import data, session
 from ui.client import RulesUpload
 from ui.widgets import citation, flash, guard, target_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from retrieval.answer import Answer
+from api.contracts.qa import Answer
 from ui import session
 from ui.widgets import citation, guard
 

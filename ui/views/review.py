@@ -7,8 +7,8 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
+from api.contracts.change import ChangeScenario
 from api.contracts.review import ProposalOut
-from retrieval.change.inputs import ChangeScenario
 from ui import data, session
 from ui.proposal_panel import proposal_panel
 from ui.widgets import SOURCE_NAMES, STATUS_NAMES, flash, guard, keep_choice, target_text, unique_labels

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.contracts.common import QaIn
+from api.contracts.qa import Answer
 from api.http.deps import AnswererDep, CurrentUser
 from api.http.errors import problem_responses
-from retrieval.answer import Answer
+from api.http.mapping import to_wire
 
 __all__ = ["router"]
 
@@ -17,4 +18,4 @@ router = APIRouter(tags=["q&a"], responses=problem_responses(400, 401, 403, 413,
 @router.post("/qa", name="qa.ask", response_model=Answer)
 def ask(body: QaIn, user: CurrentUser, answerer: AnswererDep) -> Answer:
     """Answer a question with ranked citations (law, article, quote), or abstain when there is no basis."""
-    return answerer.ask(body.question, k=body.k)
+    return to_wire(answerer.ask(body.question, k=body.k), Answer)
