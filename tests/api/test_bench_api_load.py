@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from evals.bench_api_load import LoadConfig, main, run_load
+from evals.bench.api_load import LoadConfig, main, run_load
 
 
 @pytest.mark.slow

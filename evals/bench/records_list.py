@@ -1,7 +1,7 @@
 """Records list benchmark: the API's page of an enterprise's records, newest first, with and without the
 (enterprise_id, observed_at, id) index.
 
-Run: ``python -m evals.bench_records_list [--records 500000]``. Prints one JSON line: the query plans and
+Run: ``python -m evals.bench.records_list [--records 500000]``. Prints one JSON line: the query plans and
 the median milliseconds of the first page, a deep page and a month filter, on SQLite.
 """
 
@@ -23,7 +23,7 @@ from scoring.db import open_records_db
 from scoring.demo_data import DemoSpec, generate_demo
 from scoring.records import RecordFilter, RecordReader
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 INDEX = "ix_records_enterprise_observed"
 LIST_SQL = "SELECT id FROM inspection_records WHERE enterprise_id = 'demo' ORDER BY observed_at DESC, id DESC LIMIT 50"
 

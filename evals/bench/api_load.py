@@ -1,6 +1,6 @@
 """API load benchmark: concurrent mobile clients syncing offline batches to a real server over loopback.
 
-Run: ``python -m evals.bench_api_load [--clients 20] [--records 10000] [--batch-size 50] [--retry-share 0.3]
+Run: ``python -m evals.bench.api_load [--clients 20] [--records 10000] [--batch-size 50] [--retry-share 0.3]
 [--duplicate-share 0.1] [--workers 1] [--records-url URL | --throwaway-postgres] [--timeout 300] [--json]``.
 
 What happens:
@@ -144,12 +144,13 @@ def _posts(tag: str) -> list[str]:
 
 
 def prepare_database(engine: Engine, settings: Settings, *, tag: str, clients: int) -> list[str]:
-    """Register the organisation, assign the indicator, create one inspector per client; their usernames."""
-    from api.http.deps import Services
-    from kg.corpus import load_knowledge_base
-    from scoring.service import AssignmentIn, DepartmentIn, OrganisationIn, PersonIn, PositionIn, ScoringService
+    """Register the organisation, assign the indicator, create one inspector per client; their usernames.
 
-    scoring = ScoringService(engine, load_knowledge_base(settings.corpus_dir))
+    The services come from the application's composition root (:class:`api.container.Container`) over ``engine``.
+    """
+    from api.container import Container
+    from scoring.service import AssignmentIn, DepartmentIn, OrganisationIn, PersonIn, PositionIn
+
     departments = [
         DepartmentIn(
             id=f"{tag}-D{d}",
@@ -164,15 +165,17 @@ def prepare_database(engine: Engine, settings: Settings, *, tag: str, clients: i
         for d in range(DEPARTMENTS)
     ]
     enterprise = f"LOAD-{tag}"
-    scoring.register_organisation(OrganisationIn(id=enterprise, name="负载测试企业", departments=departments))
-    for post in _posts(tag):
-        scoring.assign(AssignmentIn(indicator_id=INDICATOR, level="岗位", unit_id=post))
-    services = Services(settings, engine=engine)
     usernames = [f"{tag}-inspector{c:02d}" for c in range(clients)]
-    for name in usernames:
-        services.users.create(
-            username=name, password=PASSWORD, role="inspector", enterprise_id=enterprise, actor="bench"
+    with Container(settings, engine=engine) as container:
+        container.scoring.register_organisation(
+            OrganisationIn(id=enterprise, name="负载测试企业", departments=departments)
         )
+        for post in _posts(tag):
+            container.scoring.assign(AssignmentIn(indicator_id=INDICATOR, level="岗位", unit_id=post))
+        for name in usernames:
+            container.users.create(
+                username=name, password=PASSWORD, role="inspector", enterprise_id=enterprise, actor="bench"
+            )
     return usernames
 
 
