@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,3 +126,57 @@ def test_ingest_everything_shared(env: Path, shared_dir: Path, capsys: pytest.Ca
     assert main(argv) == 0
     again = last_json(capsys.readouterr().out)
     assert {d["status"] for d in again["documents"]} == {"unchanged", "failed"}  # type: ignore[union-attr]
+
+
+def _subset(source: Path, target: Path, n: int) -> Path:
+    target.write_text("".join(source.read_text(encoding="utf-8").splitlines(keepends=True)[:n]), encoding="utf-8")
+    return target
+
+
+def _lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_eval_commands_write_predictions_any_scorer_recomputes(
+    env: Path, shared_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``eval qa|change|gaps --predictions``: DESIGN.md's line formats, and the pure scorers give the same metrics."""
+    from api.cli.retrieval import rebuild_index
+    from api.container import graph_store
+    from api.settings import Settings
+    from evals import change, gaps, qa
+
+    assert main(["init"]) == 0
+    settings = Settings.load()
+    with graph_store(settings) as store:
+        rebuild_index(settings, store)  # BM25 only: the embedding model is not prepared in this data dir
+    capsys.readouterr()
+    sets = shared_dir / "evalsets"
+
+    questions = _subset(sets / "qa_mgr_dev.jsonl", env / "qa.jsonl", 4)
+    assert main(["eval", "qa", "--questions", str(questions), "--retriever", "bm25", "--json",
+                 "--predictions", str(env / "qa.out")]) == 0  # fmt: skip
+    metrics = last_json(capsys.readouterr().out)
+    lines = _lines(env / "qa.out")
+    assert [set(p) for p in lines] == [{"id", "citations", "abstained", "ms"}] * 4
+    assert all(set(c) == {"law", "article"} for p in lines for c in p["citations"])
+    assert metrics == {"retriever": "bm25", **qa.score_predictions(qa.load_items(questions), lines)}  # type: ignore[arg-type]
+
+    scenarios = _subset(sets / "change_dev.jsonl", env / "change.jsonl", 2)
+    assert main(["eval", "change", "--scenarios", str(scenarios), "--json", "--predictions", str(env / "c.out")]) == 0
+    metrics = last_json(capsys.readouterr().out)
+    lines = _lines(env / "c.out")
+    assert [set(p) for p in lines] == [{"id", "risks", "obligations", "indicators", "ms"}] * 2
+    assert all(set(i) == {"name", "level", "target", "cites", "valid"} for p in lines for i in p["indicators"])
+    again = change.score_predictions(change.load_records(scenarios), lines, lambda key: True)  # type: ignore[arg-type]
+    assert {k: v for k, v in metrics.items() if k != "citation_validity"} == {
+        k: v for k, v in again.items() if k != "citation_validity"
+    }
+
+    scenarios = _subset(sets / "gaps_dev.jsonl", env / "gaps.jsonl", 2)
+    assert main(["eval", "gaps", "--scenarios", str(scenarios), "--json", "--predictions", str(env / "g.out")]) == 0
+    metrics = last_json(capsys.readouterr().out)
+    lines = _lines(env / "g.out")
+    assert [set(p) for p in lines] == [{"id", "gaps", "stale_citations", "ms"}] * 2
+    assert all(set(g) == {"law", "article", "risk"} for p in lines for g in p["gaps"])
+    assert metrics == gaps.score_predictions(change.load_records(scenarios), lines)  # type: ignore[arg-type]
