@@ -12,6 +12,7 @@ import logging
 import typer
 
 from api.cli import enterprise as cli_enterprise
+from api.cli import evaluate as cli_evaluate
 from api.cli import knowledge as cli_knowledge
 from api.cli import proposals as cli_proposals
 from api.cli import retrieval as cli_retrieval
@@ -42,9 +43,9 @@ app.add_typer(scoring_app, name="scoring")
 app.command("score")(score)
 app.command("index")(cli_retrieval.index)
 app.command("ask")(cli_retrieval.ask)
-eval_app.command("qa")(cli_retrieval.eval_qa)
-eval_app.command("change")(cli_proposals.eval_change)
-eval_app.command("gaps")(cli_proposals.eval_gaps)
+eval_app.command("qa")(cli_evaluate.eval_qa)
+eval_app.command("change")(cli_evaluate.eval_change)
+eval_app.command("gaps")(cli_evaluate.eval_gaps)
 app.command("gaps")(cli_proposals.gaps)
 app.command("impact")(cli_proposals.impact)
 users_app = typer.Typer(help="Users and roles.", no_args_is_help=True)

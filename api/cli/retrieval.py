@@ -1,11 +1,10 @@
-"""``hsekg index``, ``hsekg ask`` and ``hsekg eval qa``."""
+"""``hsekg index`` and ``hsekg ask``."""
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -14,11 +13,7 @@ from api.cli.common import settings_of
 from api.container import embedder_for, graph_store, open_answerer
 from api.settings import Settings
 
-if TYPE_CHECKING:
-    from evals.records import ArticleRef, QaPrediction
-    from retrieval.answer import Answer
-
-__all__ = ["ask", "eval_qa", "index", "qa_prediction", "rebuild_index"]
+__all__ = ["ask", "index", "rebuild_index"]
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
@@ -72,43 +67,3 @@ def ask(
         console.print("相关风险：" + "、".join(r["name"] for r in answer.risks), highlight=False)
     if answer.indicators:
         console.print("相关考核指标：" + "、".join(i["name"] for i in answer.indicators), highlight=False)
-
-
-def qa_prediction(item_id: str, answer: Answer, k: int) -> QaPrediction:
-    """The ``--predictions`` line of one Q&A item: the first ``k`` cited articles, abstention, latency."""
-    cited: list[ArticleRef] = [{"law": c.law, "article": c.article} for c in answer.citations[:k]]
-    return {"id": item_id, "citations": cited, "abstained": answer.abstained, "ms": answer.ms}
-
-
-def eval_qa(
-    ctx: typer.Context,
-    questions: Annotated[Path, typer.Option("--questions", help="JSONL evaluation set.")],
-    k: Annotated[int, typer.Option("--k", help="Citations considered.")] = 10,
-    retriever: Annotated[str, typer.Option("--retriever", help="bm25 | dense | hybrid")] = "hybrid",
-    predictions: Annotated[Path | None, typer.Option("--predictions", help="Write per-item results here.")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Evaluate Q&A: recall@1/5/10, MRR@10, abstention and latency over the ranked citations."""
-    from evals.qa import load_items, score_predictions
-    from kg.errors import ConfigError
-
-    if retriever not in ("bm25", "dense", "hybrid"):
-        raise ConfigError(f"--retriever must be bm25, dense or hybrid, not {retriever!r}")
-    settings = settings_of(ctx)
-    items = load_items(questions)
-    with graph_store(settings) as store:
-        answerer = open_answerer(settings, store)
-        # one query before timing loads the model and the tokenizer: latencies are per question, model loaded
-        answerer.retriever.search("安全生产责任制", k=1, mode=retriever)  # type: ignore[arg-type]
-        preds: list[QaPrediction] = [
-            qa_prediction(item.id, answerer.ask(item.question, k=k, mode=retriever), k)  # type: ignore[arg-type]
-            for item in items
-        ]
-    metrics = {"retriever": retriever, **score_predictions(items, preds)}
-    if predictions is not None:
-        predictions.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in preds), encoding="utf-8")
-    if as_json:
-        sys.stdout.write(json.dumps(metrics, ensure_ascii=False) + "\n")
-    else:
-        for name, value in metrics.items():
-            console.print(f"{name:22} {value}")
