@@ -10,7 +10,7 @@ from api.contracts.common import IndicatorOut, Page, ReviewIn, ReviewOut, Review
 from api.http.deps import CurrentUser, GraphDep, PageParams, ReviewsDep
 from api.http.errors import problem_responses
 from api.http.routes._nodes import node, page_rows
-from api.services.storage import ReviewState, ReviewView
+from api.services.review.indicators import ReviewState, ReviewView
 from kg.models import Label
 
 __all__ = ["router"]
