@@ -298,7 +298,7 @@ def _validated(path: Path, raw: Any, model: type[BaseModel], what: str) -> Any:
 def _read(path: Path) -> tuple[CatalogueInfo, dict[str, list[Any]]]:
     try:
         return _parse(path, yaml.load(path.read_text(encoding="utf-8"), Loader=_FAST))  # noqa: S506
-    except CorpusError:
+    except (CorpusError, yaml.YAMLError, OSError, UnicodeDecodeError):
         pass  # parse again, slowly, to name the line of the problem
     return _parse(path, _load_with_lines(path))
 
@@ -456,8 +456,8 @@ class CatalogueSet:
                 rec["sources"].append(source)
             return rec
 
-        for c in self.chemicals:
-            rec = record(c.name, c.cas, [*c.aliases, *c.variants], "hazardous_chemicals")
+        for c in self.chemicals:  # each entry of the 目录 is its own record (氢氟酸 beside 氟化氢[无水])
+            rec = record(c.name, c.cas, [*c.aliases, *c.variants], "hazardous_chemicals", loose=False, by_number=False)
             rec["listed"] = True
             rec["toxic"] = rec.get("toxic", False) or c.toxic
             rec["hazards"] = list(dict.fromkeys([*rec.get("hazards", []), *c.hazards]))

@@ -1,0 +1,126 @@
+"""The national catalogues of regulations_corpus/catalogues: counts as their headers state, samples taken from
+the recorded (cross-check) sources agree with the entries, provenance on every file, malformed files named
+with file and line, and the merged substance facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kg.catalogues import CATALOGUE_FILES, CatalogueSet, cas_is_valid, load_catalogues
+from kg.errors import CorpusError
+
+REPO = Path(__file__).resolve().parents[2]
+FOLDER = REPO / "regulations_corpus" / "catalogues"
+SAMPLES = REPO / "tests" / "fixtures" / "catalogue_samples"
+
+
+@pytest.fixture(scope="module")
+def catalogues() -> CatalogueSet:
+    return load_catalogues(FOLDER)
+
+
+def test_every_catalogue_is_there_with_its_provenance(catalogues: CatalogueSet) -> None:
+    assert set(catalogues.infos) == set(CATALOGUE_FILES)
+    for stem, info in catalogues.infos.items():
+        assert info.coverage <= info.expected_count, stem
+        primary = [s for s in info.sources if s.role.startswith("primary")]
+        assert primary and all(s.commit or s.url for s in primary), stem
+        assert all(s.commit is None or len(s.commit) == 40 for s in info.sources), stem
+
+
+def test_counts_as_the_official_lists_state(catalogues: CatalogueSet) -> None:
+    # complete lists are held whole; the header's coverage is checked against the entries on load
+    assert len(catalogues.chemicals) == 2828
+    assert sorted(c.no for c in catalogues.chemicals if c.no is not None) == list(range(1, 2829))
+    assert sum(c.toxic for c in catalogues.chemicals) == 148
+    assert len(catalogues.explosive_precursors) == 74
+    assert len(catalogues.highly_toxic) == 54
+    assert len(catalogues.thresholds) == 85
+    assert len(catalogues.key_processes) == 18
+    assert len(catalogues.accident_hazards) == 64
+    by_category: dict[str, int] = {}
+    for h in catalogues.hazard_factors:
+        by_category[h.category] = by_category.get(h.category, 0) + 1
+    assert by_category == {"粉尘": 52, "化学因素": 375, "物理因素": 15, "放射性因素": 8, "生物因素": 6, "其他因素": 3}
+    kinds = {e.name for e in catalogues.equipment if e.level == "种类"}
+    assert {"锅炉", "压力容器", "压力管道", "电梯", "起重机械", "场（厂）内专用机动车辆"} <= kinds
+
+
+def _identity(stem: str, row: dict[str, Any]) -> tuple[object, ...]:
+    if stem == "special_equipment":
+        return (row["code"],)
+    if stem == "major_accident_hazards":
+        return (row["id"],)
+    if stem == "occupational_hazards":  # its samples are named, not numbered
+        return (row["category"], row["name"])
+    if stem == "key_supervised_processes" or stem == "key_supervised_chemicals":
+        return (row.get("batch"), row["no"])
+    return (row["no"],)
+
+
+def _cas(value: object) -> object:
+    return "；".join(str(v) for v in value) if isinstance(value, list) else value
+
+
+@pytest.mark.parametrize("stem", sorted(CATALOGUE_FILES))
+def test_samples_from_the_recorded_source_agree(stem: str) -> None:
+    sample_doc = yaml.safe_load((SAMPLES / f"{stem}.yaml").read_text(encoding="utf-8"))
+    entries_doc = yaml.safe_load((FOLDER / f"{stem}.yaml").read_text(encoding="utf-8"))
+    assert sample_doc.get("source"), "a sample file names the source its samples were copied from"
+    entries = {_identity(stem, e): e for e in entries_doc["entries"]}
+    samples = sample_doc["samples"]
+    assert len(samples) >= 5
+    for sample in samples:
+        entry = entries.get(_identity(stem, sample))
+        assert entry is not None, sample
+        for key in ("name", "cas", "toxic", "threshold_t", "parent", "group", "article", "item"):
+            if key in sample and key in entry:
+                assert _cas(sample[key]) == _cas(entry[key]), (stem, sample, key)
+
+
+def test_cas_numbers_are_checked() -> None:
+    assert cas_is_valid("7664-41-7") and cas_is_valid("108-88-3")
+    assert not cas_is_valid("7664-41-8") and not cas_is_valid("108883")
+
+
+def test_a_malformed_entry_names_file_and_line(tmp_path: Path) -> None:
+    header = (FOLDER / "highly_toxic.yaml").read_text(encoding="utf-8").split("entries:")[0]
+    (tmp_path / "highly_toxic.yaml").write_text(
+        header.replace("coverage: 54", "coverage: 2")
+        + "entries:\n- {'no': 1, name: 苯, aliases: [], cas: 71-43-2}\n- {'no': 2, nme: 甲苯, cas: 108-88-3}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusError, match=r"highly_toxic.yaml:\d+: ListedSubstance") as info:
+        load_catalogues(tmp_path)
+    line = int(str(info.value).split("highly_toxic.yaml:")[1].split(":")[0])
+    assert (tmp_path / "highly_toxic.yaml").read_text(encoding="utf-8").splitlines()[line - 1].startswith("- {'no': 2")
+
+
+def test_broken_yaml_and_unknown_files_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "highly_toxic.yaml").write_text("catalogue: {id: highly_toxic\nentries: [\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"highly_toxic.yaml:\d+: malformed YAML"):
+        load_catalogues(tmp_path)
+    (tmp_path / "highly_toxic.yaml").unlink()
+    (tmp_path / "poisons.yaml").write_text("catalogue: {}\nentries: []\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="unknown catalogue file"):
+        load_catalogues(tmp_path)
+
+
+def test_substance_facts_merge_the_lists(catalogues: CatalogueSet) -> None:
+    ammonia = catalogues.substance("液氨")
+    assert ammonia is not None and ammonia.name == "氨"
+    assert ammonia.listed and ammonia.key_supervised and ammonia.highly_toxic and ammonia.threshold_t == 10
+    cyanide = catalogues.substance("143-33-9")
+    assert cyanide is not None and cyanide.toxic and cyanide.listed
+    nitric = catalogues.substance("硝酸")
+    assert nitric is not None and nitric.explosive_precursor and not nitric.toxic
+    # entries of one CAS number that the 目录 lists apart stay apart
+    acid, anhydrous = catalogues.substance("氢氟酸"), catalogues.substance("氟化氢[无水]")
+    assert acid is not None and anhydrous is not None and acid.name != anhydrous.name
+    # a 临界量 belongs to the entry it names: 甲醛(含量>90%) is not the 目录's 甲醛溶液
+    solution = catalogues.substance("甲醛溶液")
+    assert solution is not None and solution.threshold_t is None and solution.highly_toxic
