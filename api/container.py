@@ -39,6 +39,8 @@ from api.services.security import Authenticator, LoginLimiter, PasswordHashing, 
 from api.services.storage import ensure_api_schema
 from api.services.users import UserDirectory
 from api.settings import Settings
+from ingestion.entities import EntityExtractor
+from kg.catalogues import CatalogueSet, load_catalogues
 from kg.corpus import KnowledgeBase
 from kg.errors import ConfigError, RetrievalError
 from kg.factory import open_graph_store
@@ -313,9 +315,28 @@ class Container:
         return self._get("kb", build)
 
     @property
+    def catalogues(self) -> CatalogueSet:
+        """The national catalogues (``corpus_dir/catalogues``, the 易制毒 附表 from the statute texts)."""
+
+        def build() -> CatalogueSet:
+            from ingestion.catalogue_texts import read_drug_precursors
+
+            return load_catalogues(
+                self.settings.corpus_dir / "catalogues",
+                drug_precursors=read_drug_precursors(self.settings.regulations_dir),
+            )
+
+        return self._get("catalogues", build)
+
+    @property
+    def facts(self) -> EntityExtractor:
+        """Substances, equipment and headcounts read from text against the catalogues."""
+        return self._get("facts", lambda: EntityExtractor(self.catalogues))
+
+    @property
     def change(self) -> ChangeEngine:
         """Change proposals, gaps, validation and impact over the graph (catalog loaded on first use)."""
-        return self._get("change", lambda: ChangeEngine(self.store, retriever=self.retriever))
+        return self._get("change", lambda: ChangeEngine(self.store, retriever=self.retriever, facts=self.facts))
 
     # -- security ---------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +37,14 @@ class Extracted:
         hazardous_materials: the materials flagged as hazardous chemicals.
         special_equipment: the equipment flagged as special equipment.
         mappings: ``(process name, template id or None)`` per mapped process, in the system's order.
+        pollutants: the pollutants and wastes found (scored where ``expected.yaml`` lists them).
     """
 
     processes: list[str]
     hazardous_materials: list[str]
     special_equipment: list[str]
     mappings: list[tuple[str, str | None]]
+    pollutants: list[str] = field(default_factory=list)
 
 
 def process_key(name: str) -> str:
@@ -171,6 +173,9 @@ def score_case(result: Extracted, expected: dict[str, Any]) -> dict[str, Any]:
         "hazardous_materials": (result.hazardous_materials, expected["hazardous_materials"]),
         "special_equipment": (result.special_equipment, expected["special_equipment"]),
     }
+    if "pollutants" in expected:
+        gold = [p["name"] if isinstance(p, dict) else str(p) for p in expected["pollutants"]]
+        fields["pollutants"] = (result.pollutants, gold)
     counts = {k: (len(found), len(gold), _matched(found, gold)) for k, (found, gold) in fields.items()}
     mapped = 0
     for name, template in (expected.get("mapping") or {}).items():
@@ -183,12 +188,18 @@ def score_case(result: Extracted, expected: dict[str, Any]) -> dict[str, Any]:
 def summarize(cases: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Micro-averaged precision and recall per field, and the mapping accuracy."""
     out: dict[str, Any] = {"sectors": len(cases)}
-    for field in ("processes", "hazardous_materials", "special_equipment"):
-        found = sum(c["counts"][field][0] for c in cases)
-        gold = sum(c["counts"][field][1] for c in cases)
-        hit = sum(c["counts"][field][2] for c in cases)
-        out[f"{field}_precision"] = round(hit / found, 3) if found else 0.0
-        out[f"{field}_recall"] = round(hit / gold, 3) if gold else 0.0
+    for name in ("processes", "hazardous_materials", "special_equipment", "pollutants"):
+        scored = [c for c in cases if name in c["counts"]]
+        if not scored:
+            continue
+        found = sum(c["counts"][name][0] for c in scored)
+        gold = sum(c["counts"][name][1] for c in scored)
+        hit = sum(c["counts"][name][2] for c in scored)
+        precision = hit / found if found else 0.0
+        recall = hit / gold if gold else 0.0
+        out[f"{name}_precision"] = round(precision, 3)
+        out[f"{name}_recall"] = round(recall, 3)
+        out[f"{name}_f1"] = round(2 * precision * recall / (precision + recall), 3) if hit else 0.0
     total = sum(c["mapping_total"] for c in cases)
     out["mapping_accuracy"] = round(sum(c["mapped"] for c in cases) / total, 3) if total else 0.0
     return out

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from api.cli.common import JsonOpt, console, settings_of
-from api.container import FUSION, embedder_for, graph_store, open_answerer
+from api.container import Container, graph_store, open_answerer
+from kg.errors import RetrievalError
 
 if TYPE_CHECKING:
     from evals.records import ArticleRef, ChangePrediction, GapPrediction, QaPrediction
@@ -113,22 +114,19 @@ def eval_change(
 ) -> None:
     """Evaluate change proposals: risk/obligation/indicator recall, must-not violations, citation validity."""
     from evals.change import load_records, score_predictions
-    from retrieval.change.catalog import ClauseLookup, GraphCatalogLoader
     from retrieval.change.inputs import ChangeScenario
-    from retrieval.change.proposals import ChangeProposer
-    from retrieval.index import RetrievalIndex
 
-    settings = settings_of(ctx)
     records = load_records(scenarios)
-    with graph_store(settings) as store:
-        catalog, clauses = GraphCatalogLoader(store).run(), ClauseLookup(store)
-        retriever = RetrievalIndex(settings.index_dir).load(embedder_for(settings, required=False), FUSION)
-        proposer = ChangeProposer(catalog, clauses, retriever=retriever)
-        retriever.search("预热", k=1)  # load the embedder before timing
+    with Container(settings_of(ctx)) as container:
+        engine = container.change
+        if engine.retriever is None:
+            raise RetrievalError(f"no retrieval index in {container.settings.index_dir}: run hsekg index")
+        engine.retriever.search("预热", k=1)  # load the embedder before timing
+        proposer = engine.proposer
         preds = [change_prediction(r["id"], proposer.run(ChangeScenario.model_validate(r))) for r in records]
 
         def valid(key: str) -> bool:
-            return clauses.clause(key) is not None and catalog.is_current(key.rsplit("#", 1)[0])
+            return engine.clauses.clause(key) is not None and engine.catalog.is_current(key.rsplit("#", 1)[0])
 
         metrics = score_predictions(records, preds, valid)
     _report(metrics, predictions, preds, as_json)
@@ -140,13 +138,10 @@ def eval_gaps(
     """Evaluate rule-gap detection: gap recall, false gap rate, mean reported, strict/lenient precision."""
     from evals.change import load_records
     from evals.gaps import score_predictions
-    from retrieval.change.catalog import ClauseLookup, GraphCatalogLoader
-    from retrieval.change.gaps import GapDetector
     from retrieval.change.inputs import GapScenario
 
-    settings = settings_of(ctx)
     records = load_records(scenarios)
-    with graph_store(settings) as store:
-        detector = GapDetector(GraphCatalogLoader(store).run(), ClauseLookup(store))
+    with Container(settings_of(ctx)) as container:
+        detector = container.change.gaps
         preds = [gap_prediction(r["id"], detector.run(GapScenario.model_validate(r))) for r in records]
     _report(score_predictions(records, preds), predictions, preds, as_json)

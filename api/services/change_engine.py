@@ -12,6 +12,7 @@ from functools import cached_property
 
 from kg.store import GraphStore
 from retrieval.change.catalog import ClauseLookup, GraphCatalogLoader, KnowledgeCatalog
+from retrieval.change.conditions import FactReader
 from retrieval.change.gaps import GapDetector, GapReport
 from retrieval.change.impact import ImpactAnalyzer
 from retrieval.change.inputs import GapScenario
@@ -29,11 +30,15 @@ class ChangeEngine:
     Args:
         store: the graph (verified).
         retriever: hybrid article retrieval over change texts; None to use the graph links only.
+        facts: the national catalogues' reader (substances, equipment); None: trigger terms only.
     """
 
-    def __init__(self, store: GraphStore, *, retriever: HybridRetriever | None = None) -> None:
+    def __init__(
+        self, store: GraphStore, *, retriever: HybridRetriever | None = None, facts: FactReader | None = None
+    ) -> None:
         self.store = store
         self.retriever = retriever
+        self.facts = facts
         self._lock = threading.Lock()
 
     @cached_property
@@ -50,12 +55,12 @@ class ChangeEngine:
     @cached_property
     def proposer(self) -> ChangeProposer:
         """Proposals for a change."""
-        return ChangeProposer(self.catalog, self.clauses, retriever=self.retriever)
+        return ChangeProposer(self.catalog, self.clauses, retriever=self.retriever, facts=self.facts)
 
     @cached_property
     def gaps(self) -> GapDetector:
         """Rule gaps of an indicator set."""
-        return GapDetector(self.catalog, self.clauses)
+        return GapDetector(self.catalog, self.clauses, facts=self.facts)
 
     @cached_property
     def validator(self) -> IndicatorValidator:

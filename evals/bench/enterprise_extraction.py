@@ -33,6 +33,7 @@ def extracted(result: EnterpriseImport) -> Extracted:
         hazardous_materials=[m.name for m in ex.hazardous_materials],
         special_equipment=[e.name for e in ex.special_equipment],
         mappings=[(m.name, m.template_id) for m in result.mappings],
+        pollutants=[p.name for p in ex.pollutants],
     )
 
 
@@ -50,9 +51,14 @@ def run(fixtures: Path = FIXTURES, corpus: Path = REPO / "regulations_corpus") -
     return summarize(cases)
 
 
-def main() -> None:
-    """Print the metrics as one JSON line."""
-    sys.stdout.write(json.dumps(run(), ensure_ascii=False) + "\n")
+def main(argv: list[str] | None = None) -> None:
+    """Print the metrics as one JSON line (``--fixtures DIR``: another folder of plants, e.g. the frozen set's)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--fixtures", type=Path, default=FIXTURES, help="a folder of plant folders with expected.yaml")
+    args = parser.parse_args(argv)
+    sys.stdout.write(json.dumps(run(args.fixtures), ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -13,13 +13,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from ingestion.entities import Extracted
 from retrieval.change.inputs import ChangeRequest, EnterpriseProfile
 from retrieval.change.text import normalize
 
-__all__ = ["ALTERNATIVES", "PROJECT_CONDITIONS", "TRIGGERS", "ConditionInferrer", "Conditions", "duty_applies"]
+__all__ = [
+    "ALTERNATIVES",
+    "PROJECT_CONDITIONS",
+    "TRIGGERS",
+    "ConditionInferrer",
+    "Conditions",
+    "FactReader",
+    "duty_applies",
+    "fact_conditions",
+]
 
 #: Trigger terms per condition. Generic vocabulary of the domain, not of any evaluation item.
 TRIGGERS: dict[str, tuple[str, ...]] = {
@@ -297,11 +308,28 @@ def _headcount(text: str) -> int | None:
     return max(found) if found else None
 
 
-class ConditionInferrer:
-    """Infer the conditions an enterprise meets from its profile and, optionally, a change."""
+class FactReader(Protocol):
+    """Reads substances and equipment against the national catalogues (:class:`ingestion.entities.EntityExtractor`)."""
 
-    def __init__(self, triggers: Mapping[str, Collection[str]] | None = None) -> None:
+    def run(self, text: str) -> Extracted:
+        """What the text names."""
+        ...
+
+
+class ConditionInferrer:
+    """Infer the conditions an enterprise meets from its profile and, optionally, a change.
+
+    Args:
+        triggers: trigger terms per condition (by default :data:`TRIGGERS`).
+        facts: reads the substances and equipment named, so that the catalogues decide the conditions of
+            their classes (:func:`fact_conditions`); None: trigger terms only.
+    """
+
+    def __init__(
+        self, triggers: Mapping[str, Collection[str]] | None = None, *, facts: FactReader | None = None
+    ) -> None:
         self.triggers = {k: tuple(normalize(t) for t in v) for k, v in (triggers or TRIGGERS).items()}
+        self.facts = facts
 
     def run(self, profile: EnterpriseProfile, change: ChangeRequest | None = None) -> Conditions:
         """The conditions met, with their evidence."""
@@ -311,6 +339,9 @@ class ConditionInferrer:
             found = [t for t in terms if _affirmed(t, text)]
             if found:
                 met[condition] = found
+        if self.facts is not None:
+            for condition, evidence in fact_conditions(self.facts.run(text)).items():
+                met[condition] = [*met.get(condition, []), *evidence]
         if change is not None and change.type in _CONSTRUCTION_CHANGES:
             met.setdefault("建设项目", []).append(f"变更类型 {change.type}")
         if change is not None and change.type in _NEW_THINGS_CHANGES:
@@ -328,6 +359,46 @@ class ConditionInferrer:
             if evidence and condition not in met:
                 met[condition] = [f"由 {s} 推出" for s in evidence]
         return Conditions(met=met)
+
+
+def fact_conditions(found: Extracted) -> dict[str, list[str]]:
+    """The conditions the catalogues' facts establish for what a text names, each with its evidence.
+
+    A substance of 危险化学品目录 → 危险化学品 (剧毒 → 剧毒化学品, 易制爆名录 → 易制爆, 易制毒附表 → 易制毒化学品,
+    高毒物品目录 → 高毒物品, 重点监管名录 → 重点监管危险化学品, 职业病危害因素分类目录 → 职业病危害); an amount
+    written next to it at or above its GB 18218 临界量 → 重大危险源; an item that 特种设备目录's criteria make
+    special equipment (or whose deciding parameters are not given) → 特种设备, a boiler → 锅炉 too.
+    """
+    met: dict[str, list[str]] = {}
+
+    def add(condition: str, evidence: str) -> None:
+        met.setdefault(condition, [])
+        if evidence not in met[condition]:
+            met[condition].append(evidence)
+
+    for m in found.substances:
+        f = m.facts
+        where = f"{m.text}（{f.name}"
+        note = f"，目录条件：{m.condition}）" if m.condition else "）"
+        for condition, on, source in (
+            ("危险化学品", f.listed, "危险化学品目录"),
+            ("剧毒化学品", f.toxic, "剧毒"),
+            ("易制爆", f.explosive_precursor, "易制爆名录"),
+            ("易制毒化学品", bool(f.drug_precursor), f"易制毒{f.drug_precursor}"),
+            ("高毒物品", f.highly_toxic, "高毒物品目录"),
+            ("重点监管危险化学品", f.key_supervised, "重点监管名录"),
+            ("职业病危害", bool(f.occupational), "职业病危害因素分类目录"),
+        ):
+            if on:
+                add(condition, f"{source}：{where}{note}")
+        if m.amount_t is not None and f.threshold_t is not None and m.amount_t >= f.threshold_t:
+            add("重大危险源", f"{m.text} {m.amount_t:g}t ≥ 临界量 {f.threshold_t:g}t（GB 18218 {f.threshold_entry}）")
+    for e in found.equipment:
+        if e.special is not False:
+            add("特种设备", f"{e.text}：{e.basis}")
+            if e.kind.code == "1000":
+                add("锅炉", f"{e.text}：{e.basis}")
+    return met
 
 
 def duty_applies(applies_if: Collection[str], conditions: Conditions | None) -> tuple[bool, list[str]]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, Field
 
 from retrieval.change.catalog import CatalogDuty, ClauseLookup, KnowledgeCatalog, article_key
-from retrieval.change.conditions import ConditionInferrer, Conditions, duty_applies
+from retrieval.change.conditions import ConditionInferrer, Conditions, FactReader, duty_applies
 from retrieval.change.drafting import IndicatorDrafter
 from retrieval.change.inputs import CurrentIndicator, GapScenario, LawArticle
 from retrieval.change.matching import ProcessMatcher, status_conditions
@@ -126,12 +126,17 @@ class GapDetector:
     """
 
     def __init__(
-        self, catalog: KnowledgeCatalog, clauses: ClauseLookup, *, matcher: ProcessMatcher | None = None
+        self,
+        catalog: KnowledgeCatalog,
+        clauses: ClauseLookup,
+        *,
+        matcher: ProcessMatcher | None = None,
+        facts: FactReader | None = None,
     ) -> None:
         self.catalog = catalog
         self.clauses = clauses
         self.matcher = matcher or ProcessMatcher(catalog)
-        self.inferrer = ConditionInferrer()
+        self.inferrer = ConditionInferrer(facts=facts)
         self.drafter = IndicatorDrafter(catalog)
 
     def run(self, scenario: GapScenario) -> GapReport:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 
 from retrieval.change.catalog import ClauseLookup, KnowledgeCatalog
-from retrieval.change.conditions import ConditionInferrer
+from retrieval.change.conditions import ConditionInferrer, FactReader
 from retrieval.change.drafting import IndicatorDrafter
 from retrieval.change.duties import DutySelector
 from retrieval.change.inputs import ChangeScenario, EnterpriseProfile
@@ -40,6 +40,8 @@ class ChangeProposer:
         clauses: clause texts and successors.
         retriever: hybrid article retrieval over the change text; None to use the graph links only.
         matcher: process-template matcher (give it an embedder to match unseen process names).
+        facts: reads substances and equipment against the national catalogues, whose facts then decide
+            the conditions of their classes; None: trigger terms only.
     """
 
     def __init__(
@@ -49,12 +51,13 @@ class ChangeProposer:
         *,
         retriever: HybridRetriever | None = None,
         matcher: ProcessMatcher | None = None,
+        facts: FactReader | None = None,
     ) -> None:
         self.catalog = catalog
         self.retriever = retriever
         self.matcher = matcher or ProcessMatcher(catalog)
         self.risks = RiskScorer(catalog)
-        self.inferrer = ConditionInferrer()
+        self.inferrer = ConditionInferrer(facts=facts)
         self.duties = DutySelector(catalog, clauses)
         self.drafter = IndicatorDrafter(catalog)
         self.validator = IndicatorValidator(catalog, clauses)
