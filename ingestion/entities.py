@@ -29,6 +29,7 @@ __all__ = [
     "Extracted",
     "SubstanceMention",
     "UnknownSubstance",
+    "decide_special",
 ]
 
 #: Plant names of special equipment → 特种设备目录 code of the class they name. Each is the everyday name of
@@ -37,6 +38,7 @@ EQUIPMENT_TERMS: dict[str, str] = {
     "锅炉": "1000",  # 种类 1000
     "蒸汽锅炉": "1100",  # 承压蒸汽锅炉
     "热水锅炉": "1200",  # 承压热水锅炉
+    "蒸汽发生器": "1100",  # makes steam under pressure: a 承压蒸汽锅炉 when its volume and pressure reach the bounds
     "导热油炉": "1300",  # 有机热载体锅炉 (导热油 = 有机热载体)
     "有机热载体炉": "1300",
     "压力容器": "2000",
@@ -444,3 +446,11 @@ def _decide(
         return False, f"参数未达特种设备目录 {kind.code} {kind.name} 的门槛"
     missing = sorted({b.parameter for c in criteria for b in c.all_of if b.parameter not in parameters})
     return None, f"特种设备目录 {kind.code} {kind.name}：{'、'.join(missing)}未给出，待核实"
+
+
+def decide_special(
+    entry: EquipmentEntry, kind: EquipmentEntry, parameters: dict[str, tuple[float, str]]
+) -> tuple[bool | None, str]:
+    """Whether an item of class ``entry`` (种类 ``kind``) with these parameters (name → (value, unit), in the
+    criteria's units) is special equipment: True, False, or None when a deciding parameter is missing."""
+    return _decide(entry, kind, parameters)
