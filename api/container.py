@@ -39,6 +39,7 @@ from api.services.security import Authenticator, LoginLimiter, PasswordHashing, 
 from api.services.storage import ensure_api_schema
 from api.services.users import UserDirectory
 from api.settings import Settings
+from ingestion.enterprise.wastes import HazardousWasteList
 from ingestion.entities import EntityExtractor
 from kg.catalogues import CatalogueSet, load_catalogues
 from kg.corpus import KnowledgeBase
@@ -334,6 +335,11 @@ class Container:
         return self._get("facts", lambda: EntityExtractor(self.catalogues))
 
     @property
+    def hazardous_wastes(self) -> HazardousWasteList:
+        """国家危险废物名录's 附表, read from the statute texts (``regulations_dir``)."""
+        return self._get("hazardous_wastes", lambda: HazardousWasteList.read(self.settings.regulations_dir))
+
+    @property
     def change(self) -> ChangeEngine:
         """Change proposals, gaps, validation and impact over the graph (catalog loaded on first use)."""
         return self._get("change", lambda: ChangeEngine(self.store, retriever=self.retriever, facts=self.facts))
@@ -418,7 +424,10 @@ class Container:
             from ingestion.enterprise import EnterpriseDocumentImporter
 
             importer = EnterpriseDocumentImporter(
-                max_bytes=self.settings.max_upload_mb * 2**20, progress=self._progress
+                self.facts,
+                max_bytes=self.settings.max_upload_mb * 2**20,
+                wastes=self.hazardous_wastes,
+                progress=self._progress,
             )
             return EnterpriseService(
                 self.store, self.change.catalog, importer=importer, audit=self.audit, clock=self.clock

@@ -96,13 +96,19 @@ def enterprise_import(
     knowledge base's templates and store the map in the graph under the enterprise."""
     settings = settings_of(ctx)
     if no_store:
+        from api.container import Container
         from ingestion.enterprise import EnterpriseDocumentImporter
         from kg.corpus import load_knowledge_base
         from retrieval.enterprise_mapping import EnterpriseMapper, catalog_from_knowledge_base
 
-        importer = EnterpriseDocumentImporter(
-            max_bytes=settings.max_upload_mb * 2**20, progress=lambda m: err_console.print(m, highlight=False)
-        )
+        # the catalogues and the 危险废物名录 only: the container opens no store for these
+        with Container(settings) as container:
+            importer = EnterpriseDocumentImporter(
+                container.facts,
+                max_bytes=settings.max_upload_mb * 2**20,
+                wastes=container.hazardous_wastes,
+                progress=lambda m: err_console.print(m, highlight=False),
+            )
         mapper = EnterpriseMapper(catalog_from_knowledge_base(load_knowledge_base(settings.corpus_dir)))
         # raises UnsupportedDocumentError (exit 1) when no document yielded anything
         result = mapper.run(importer.run(files, name=name), sector=sector)

@@ -67,32 +67,50 @@ class ExtractedProcess(_Frozen):
 
 
 class ExtractedMaterial(_Frozen):
-    """A raw or auxiliary material; ``hazardous`` with the reason (common 危化品 or labelled so)."""
+    """A raw or auxiliary material; ``hazardous`` with the reason (the 危险化学品目录 entry, a listed component,
+    or the document's own label) and the catalogue facts; ``verify`` when the 目录 lists it only under a
+    condition (闭杯闪点≤60℃ …) the documents do not settle, or no catalogue names it."""
 
     name: str
     hazardous: bool = False
     reason: str = ""
     quantity: str = ""
     source: Provenance
+    catalogue_name: str = Field(default="", description="危险化学品目录（2015版）品名 of the entry")
+    catalogue_no: int | None = Field(default=None, description="危险化学品目录（2015版）序号")
+    cas: str = ""
+    flags: list[str] = Field(default_factory=list, description="剧毒化学品, 易制爆, 易制毒（…类）, 高毒物品, 重点监管…")
+    components: list[str] = Field(default_factory=list, description="listed components the document names")
+    verify: bool = Field(default=False, description="待核实: the decision needs a fact the documents do not give")
+    candidates: list[str] = Field(default_factory=list, description="closest catalogue names of an unknown name")
 
 
 class ExtractedEquipment(_Frozen):
-    """A piece of equipment; ``special`` (特种设备) with its category."""
+    """A piece of equipment; ``special`` (特种设备) with its category, decided by the criteria of its 特种设备目录
+    种类 on the parameters written with it (``basis``); ``verify`` when a deciding parameter is missing."""
 
     name: str
     special: bool = False
     category: str = ""
     quantity: str = ""
     source: Provenance
+    catalogue_code: str = Field(default="", description="特种设备目录 code of its class")
+    parameters: list[str] = Field(default_factory=list, description="parameters read, e.g. 额定起重量=5t")
+    basis: str = ""
+    verify: bool = Field(default=False, description="待核实: a parameter that decides it is not given")
 
 
 class ExtractedPollutant(_Frozen):
-    """A pollutant with its kind (废气/废水/噪声/固废) and outlet code when given."""
+    """A pollutant or waste with its kind (废气/废水/噪声/一般固废/危险废物) and outlet code when given; a hazardous
+    waste with its 废物类别 and 废物代码 (written, or matched in 国家危险废物名录, ``basis``)."""
 
     name: str
     kind: str = ""
     outlet: str = ""
     source: Provenance
+    hw_class: str = Field(default="", description="废物类别, e.g. HW08")
+    waste_code: str = Field(default="", description="废物代码, e.g. 900-249-08")
+    basis: str = ""
 
 
 class DocumentReport(_Frozen):

@@ -18,11 +18,18 @@ from typing import Any
 import yaml
 
 from evals.enterprise_extraction import FIXTURES, REPO, Extracted, materialize, score_case, summarize
+from ingestion.catalogue_texts import read_drug_precursors
 from ingestion.enterprise import EnterpriseDocumentImporter
+from ingestion.enterprise.wastes import HazardousWasteList
+from ingestion.entities import EntityExtractor
+from kg.catalogues import load_catalogues
 from kg.corpus import load_knowledge_base
 from retrieval.enterprise_mapping import EnterpriseImport, EnterpriseMapper, catalog_from_knowledge_base
 
 __all__ = ["extracted", "main", "run"]
+
+#: the statute texts (as api.settings.Settings.regulations_dir defaults): 易制毒 附表, 危险废物名录
+REGULATIONS = REPO.parent / "shared" / "regulations"
 
 
 def extracted(result: EnterpriseImport) -> Extracted:
@@ -37,10 +44,16 @@ def extracted(result: EnterpriseImport) -> Extracted:
     )
 
 
-def run(fixtures: Path = FIXTURES, corpus: Path = REPO / "regulations_corpus") -> dict[str, Any]:
-    """Import every fixture sector and score it."""
+def run(
+    fixtures: Path = FIXTURES, corpus: Path = REPO / "regulations_corpus", regulations: Path = REGULATIONS
+) -> dict[str, Any]:
+    """Import every fixture sector and score it: the importer decides from the national catalogues
+    (``corpus/catalogues``, the 易制毒 附表) and 国家危险废物名录 (``regulations``, the statute texts)."""
     mapper = EnterpriseMapper(catalog_from_knowledge_base(load_knowledge_base(corpus)))
-    importer = EnterpriseDocumentImporter(max_bytes=20 * 2**20)
+    catalogues = load_catalogues(corpus / "catalogues", drug_precursors=read_drug_precursors(regulations))
+    importer = EnterpriseDocumentImporter(
+        EntityExtractor(catalogues), max_bytes=20 * 2**20, wastes=HazardousWasteList.read(regulations)
+    )
     cases = []
     with tempfile.TemporaryDirectory() as tmp:
         for case in sorted(p for p in fixtures.iterdir() if (p / "expected.yaml").is_file()):

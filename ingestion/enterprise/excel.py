@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 from ingestion.enterprise.findings import Findings
+from ingestion.enterprise.judge import CatalogueJudge
 from ingestion.enterprise.models import Provenance
 from ingestion.enterprise.text_parser import TableColumns
 from kg.errors import IngestionError, UnsupportedDocumentError
@@ -28,14 +29,16 @@ class ExcelInventoryReader:
     """Read every sheet of an equipment / chemicals workbook.
 
     Args:
+        judge: decides the listed materials and equipment from the catalogues.
         max_bytes: size limit, as for the other documents.
     """
 
     suffixes = (".xlsx", ".xlsm")
 
-    def __init__(self, *, max_bytes: int) -> None:
+    def __init__(self, judge: CatalogueJudge, *, max_bytes: int) -> None:
         if max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
+        self.judge = judge
         self.max_bytes = max_bytes
 
     def run(self, path: Path, file_label: str) -> Findings:
@@ -56,7 +59,7 @@ class ExcelInventoryReader:
                 continue
             for number, row in enumerate(rows[start + 1 :], start=start + 2):
                 cell = f"{sheet}!{_column_letter(columns.name)}{number}"
-                columns.read(row, found, Provenance(file=file_label, cell=cell), caption=sheet)
+                columns.read(row, found, Provenance(file=file_label, cell=cell), self.judge, caption=sheet)
         return found
 
     def _read(self, path: Path) -> dict[str, list[list[str]]]:

@@ -1,11 +1,10 @@
-"""The mutable collector each reader fills, and the item builders shared by the text and Excel readers."""
+"""The mutable collector each reader fills, and the name helpers shared by the text and Excel readers."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from ingestion.enterprise.lexicon import SPECIAL_EQUIPMENT, hazardous_term, special_category
 from ingestion.enterprise.models import (
     ExtractedEquipment,
     ExtractedMaterial,
@@ -14,7 +13,7 @@ from ingestion.enterprise.models import (
     Provenance,
 )
 
-__all__ = ["Findings", "clean_name", "equipment_item", "material_item", "process_key", "split_items"]
+__all__ = ["Findings", "clean_name", "labelled_yes", "process_key", "split_items"]
 
 _BRACKETS = re.compile(r"[（(\[【][^）)\]】]*[）)\]】]")
 _QUANTITY = re.compile(r"\s*(约)?\d+(\.\d+)?\s*(台套|台|套|辆|座|个|条|把|t/a|吨/年|kg/a|L/a|吨|t|kg|L|桶|瓶)\s*$")
@@ -63,46 +62,38 @@ def process_key(name: str) -> str:
     return re.sub(r"(工序|工段|岗位|作业|工艺|过程)$", "", clean_name(name)).replace(" ", "")
 
 
-def split_items(text: str) -> list[tuple[str, str]]:
-    """``钢板(50t/a)、油漆 2t`` → ``[("钢板", "50t/a"), ("油漆", "2t")]``: names with their quantity note."""
-    out: list[tuple[str, str]] = []
-    for raw in _ITEM_SPLIT.split(text.strip("。. ")):
+def split_items(text: str) -> list[tuple[str, str, str]]:
+    """``钢板(50t/a)、稀释剂（成分乙酸丁酯、二甲苯）2t`` → ``[("钢板", "50t/a", "钢板(50t/a)"), ("稀释剂", "2t",
+    "稀释剂（成分乙酸丁酯、二甲苯）2t")]``: names with their note or quantity and the item as written (a
+    separator inside brackets does not part items)."""
+    out: list[tuple[str, str, str]] = []
+    for raw in _outside_brackets_split(text.strip("。. ")):
         raw = raw.strip()
         note = " ".join(m.strip("（）()") for m in _BRACKETS.findall(raw))
         quantity = _QUANTITY.search(_BRACKETS.sub("", raw))
         name = clean_name(raw)
         if 2 <= len(name) <= 20:
-            out.append((name, note or (quantity.group(0).strip() if quantity else "")))
+            out.append((name, note or (quantity.group(0).strip() if quantity else ""), raw))
     return out
+
+
+def _outside_brackets_split(text: str) -> list[str]:
+    parts: list[str] = []
+    depth, last = 0, 0
+    for m in re.finditer(r"[（(\[【]|[）)\]】]|" + _ITEM_SPLIT.pattern, text):
+        token = m.group(0)
+        if token in "（([【":
+            depth += 1
+        elif token in "）)]】":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            parts.append(text[last : m.start()])
+            last = m.end()
+    parts.append(text[last:])
+    return parts
 
 
 def labelled_yes(cell: str) -> bool:
     """Whether a 是否… column says yes."""
     value = cell.strip()
     return bool(value) and value.startswith(_LABELLED_YES) and not value.startswith(("否", "非"))
-
-
-def material_item(name: str, source: Provenance, *, labelled: bool = False, quantity: str = "") -> ExtractedMaterial:
-    """A material, hazardous when the document says so or it is a common hazardous chemical."""
-    term = hazardous_term(name)
-    if labelled:
-        reason = "文件标注为危险化学品"
-    elif term:
-        reason = f"常见危险化学品（{term}）"
-    else:
-        reason = ""
-    return ExtractedMaterial(name=name, hazardous=bool(reason), reason=reason, quantity=quantity, source=source)
-
-
-def equipment_item(name: str, source: Provenance, *, labelled: bool = False, quantity: str = "") -> ExtractedEquipment:
-    """A piece of equipment, special when the document says so or its name is special equipment."""
-    category = special_category(name) or ("特种设备（文件标注）" if labelled else "")
-    return ExtractedEquipment(name=name, special=bool(category), category=category, quantity=quantity, source=source)
-
-
-SPECIAL_PATTERN = re.compile(
-    r"(?:\d+(?:\.\d+)?\s*[tT吨]\s*)?(?:桥式|门式|单梁|双梁|悬臂|燃气|燃油|蒸汽|电瓶|内燃|平衡重式|空压机|压缩空气|立式|卧式|载货)*"
-    + "(?:"
-    + "|".join(re.escape(t) for t, _ in SPECIAL_EQUIPMENT)
-    + ")"
-)

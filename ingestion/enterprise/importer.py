@@ -16,7 +16,8 @@ from typing import TypeVar
 from ingestion.documents import LoadedDocument
 from ingestion.enterprise.excel import ExcelInventoryReader
 from ingestion.enterprise.findings import Findings, process_key
-from ingestion.enterprise.lexicon import CONTRACT_MARKERS, DOCUMENT_KINDS, HAZARDOUS_CHEMICALS, RELEVANCE_MARKERS
+from ingestion.enterprise.judge import CatalogueJudge
+from ingestion.enterprise.lexicon import CONTRACT_MARKERS, DOCUMENT_KINDS, RELEVANCE_MARKERS
 from ingestion.enterprise.models import (
     DocumentReport,
     EnterpriseExtraction,
@@ -26,6 +27,8 @@ from ingestion.enterprise.models import (
     ExtractedProcess,
 )
 from ingestion.enterprise.text_parser import EnterpriseTextParser
+from ingestion.enterprise.wastes import HazardousWasteList
+from ingestion.entities import EntityExtractor
 from ingestion.loaders import load_document
 from kg.errors import IngestionError
 
@@ -64,15 +67,26 @@ class EnterpriseDocumentImporter:
     """Extract processes, materials, equipment and pollutants from an enterprise's files.
 
     Args:
+        facts: the extractor over the national catalogues, which decides hazardous materials (危险化学品目录)
+            and special equipment (特种设备目录).
         max_bytes: size limit per file.
+        wastes: 国家危险废物名录's rows, for the codes of hazardous wastes (None: codes only as written).
         progress: called with one line per document (the CLI prints it).
     """
 
-    def __init__(self, *, max_bytes: int, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        facts: EntityExtractor,
+        *,
+        max_bytes: int,
+        wastes: HazardousWasteList | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         self.max_bytes = max_bytes
         self.progress = progress or (lambda _message: None)
-        self.parser = EnterpriseTextParser()
-        self.excel = ExcelInventoryReader(max_bytes=max_bytes)
+        self.judge = CatalogueJudge(facts, wastes)
+        self.parser = EnterpriseTextParser(self.judge)
+        self.excel = ExcelInventoryReader(self.judge, max_bytes=max_bytes)
 
     def run(self, paths: Sequence[Path], *, name: str = "") -> EnterpriseExtraction:
         """The merged extraction of ``paths`` in the given order."""
@@ -140,7 +154,16 @@ class EnterpriseDocumentImporter:
             materials = _merge_named(materials, part.materials, lambda m: m.hazardous)
             equipment = _merge_named(equipment, part.equipment, lambda e: e.special)
             for pol in part.pollutants:
-                pollutants.setdefault((pol.name, pol.outlet), pol)
+                # one item per pollutant and kind: the outlets of its mentions joined, a written code kept
+                old_pol = pollutants.get((pol.name, pol.kind))
+                if old_pol is None:
+                    pollutants[(pol.name, pol.kind)] = pol
+                    continue
+                outlets_of = [o for o in (old_pol.outlet + "、" + pol.outlet).split("、") if o]
+                better = pol if pol.waste_code and not old_pol.waste_code else old_pol
+                pollutants[(pol.name, pol.kind)] = better.model_copy(
+                    update={"outlet": "、".join(dict.fromkeys(outlets_of))}
+                )
             outlets += [o for o in part.outlets if o not in outlets]
             headcount = headcount or part.headcount
             permit = permit if permit and not part.permit_class else part.permit_class or permit
@@ -174,5 +197,9 @@ def _merge_named(have: list[T], new: list[T], flagged: Callable[[T], bool]) -> l
 
 def _contains(a: T, b: T, flagged: Callable[[T], bool]) -> bool:
     short, long = sorted((a.name, b.name), key=len)
-    # 甲苯 inside 二甲苯 are two chemicals: a longer name that is itself a listed term is not a variant
-    return flagged(a) and flagged(b) and short in long and long not in HAZARDOUS_CHEMICALS
+    # 甲苯 inside 二甲苯 are two chemicals: names of two different catalogue entries are not variants
+    return flagged(a) and flagged(b) and short in long and _entry(a) == _entry(b)
+
+
+def _entry(item: ExtractedMaterial | ExtractedEquipment) -> str:
+    return item.catalogue_name if isinstance(item, ExtractedMaterial) else item.catalogue_code

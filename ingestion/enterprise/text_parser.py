@@ -2,7 +2,14 @@
 
 Processes come from the process section (a heading naming 工艺/工序/流程), as numbered items
 (``1. 下料：…``, ``工序2：焊接，…``), flow lines (``下料→冲压→焊接``) and process tables, and from
-safety procedures titled ``XX工序安全操作规程``. Sub-headings naming a 工段/车间 give the stage.
+safety procedures titled ``XX工序安全操作规程``. Sub-headings naming a 工段/车间 give the stage; sub-items
+(``（1）``, ``①``) under a numbered step fold into its description. The sections of a 建设项目环境影响报告表
+that are not the production process — its 工程组成 beyond the 主体工程 (辅助工程, 公用工程, 储运工程, 环保工程,
+依托工程) — and the facilities they hold (配电房, 空压站, 锅炉房, 危废暂存间, 仓库 …) and support work (维修,
+保养, 交接班) are not processes.
+
+Materials and equipment are decided by :class:`ingestion.enterprise.judge.CatalogueJudge` from the national
+catalogues; pollutants come from pollution tables and 产污 lines (:mod:`ingestion.enterprise.pollution`).
 """
 
 from __future__ import annotations
@@ -11,17 +18,18 @@ import re
 from dataclasses import dataclass
 
 from ingestion.documents import Line, LoadedDocument, Table
-from ingestion.enterprise.findings import (
-    SPECIAL_PATTERN,
-    Findings,
-    clean_name,
-    equipment_item,
-    labelled_yes,
-    material_item,
-    split_items,
-)
-from ingestion.enterprise.lexicon import HAZARDOUS_CHEMICALS, NEGATION, PERMIT_CLASSES, POLLUTANTS
+from ingestion.enterprise.findings import Findings, clean_name, labelled_yes, split_items
+from ingestion.enterprise.judge import CatalogueJudge
+from ingestion.enterprise.lexicon import NEGATION, PERMIT_CLASSES
 from ingestion.enterprise.models import ExtractedPollutant, ExtractedProcess, Provenance
+from ingestion.enterprise.pollution import (
+    INDICATORS,
+    formulas_in,
+    indicator_kind,
+    kind_of,
+    split_pollutants,
+    waste_code,
+)
 
 __all__ = ["EnterpriseTextParser", "TableColumns"]
 
@@ -48,6 +56,32 @@ _POLLUTION_LINE = re.compile(r"排放|废气|废水|污染物|排气筒|排放�
 _OUTLET = re.compile(r"D[AW]\d{3}|\d+#排气筒")
 _HEADCOUNT = re.compile(r"(职工|员工|劳动定员|从业人员|定员|在岗人数)[^0-9，。；]{0,8}?(\d+)\s*(人|名)")
 _NOT_A_PROCESS = ("工艺流程", "流程图", "说明", "概述", "产污环节", "主要", "合计", "备注")
+#: the 工程组成 of a 建设项目环境影响报告表 other than its 主体工程: sections that are not the production process
+_SUPPORT_SECTION = re.compile(
+    r"公用工程|辅助工程|储运工程|环保工程|依托工程|办公及生活|公辅|原辅材料|主要设备|生产设备"
+)
+#: facilities of those 工程 (rooms and stations) and support work, which a process list may name
+_SUPPORT_NAME = re.compile(
+    r"(配电|变电|空压|锅炉房|泵房|水泵|危废|暂存|仓库|库房|仓储|物料用量|原料用量|维修|保养|检修|交接班|巡检|办公|食堂|宿舍)"
+)
+_SUB_ITEM = re.compile(r"^(?:（\d+）|\(\d+\)|[①-⑳]|[a-z][.)）])\s*")
+_TOP_ITEM = re.compile(r"^(?:\d+[.、．)]|工序\s*[\d一二三四五六七八九十]+)")
+#: words of a pollution table's header
+_POLLUTION_HEADER = (
+    "污染物",
+    "污染因子",
+    "排放口",
+    "固废名称",
+    "危废名称",
+    "废物名称",
+    "废物类别",
+    "废物代码",
+    "处置去向",
+)
+_DUST = re.compile(r"[\u4e00-\u9fff]{1,4}(?:粉尘|烟尘)")
+_WASTE_LIST = re.compile(
+    r"(危险废物|危废|一般固废|一般工业固体废物|一般固体废物|固体废物|固废)[^：:]{0,6}[：:](?P<items>.+)$"
+)
 
 
 @dataclass
@@ -57,6 +91,10 @@ class _Context:
     stage: str = ""
     #: index in ``found.processes`` of a step whose description may continue on the next line
     open_step: int | None = None
+    #: the step sub-items fold into (the last top-level numbered step)
+    parent_step: int | None = None
+    #: the pollution kind the current section states (废气 …)
+    section_kind: str = ""
 
 
 def _heading_level(line: Line) -> int:
@@ -81,7 +119,14 @@ def _heading_text(text: str) -> str:
 
 
 class EnterpriseTextParser:
-    """Extract from one :class:`LoadedDocument` (the file label goes into every provenance)."""
+    """Extract from one :class:`LoadedDocument` (the file label goes into every provenance).
+
+    Args:
+        judge: decides materials, equipment and wastes from the catalogues.
+    """
+
+    def __init__(self, judge: CatalogueJudge) -> None:
+        self.judge = judge
 
     def run(self, doc: LoadedDocument, file_label: str) -> Findings:
         """Everything found in the document's lines and tables."""
@@ -96,19 +141,23 @@ class EnterpriseTextParser:
             self._line(line.text, ctx, found, source)
         for table in doc.tables:
             self._table(table, found, file_label)
+        found.processes = [p for p in found.processes if not _SUPPORT_NAME.search(p.name)]
         return found
 
     def _heading(self, text: str, level: int, ctx: _Context, found: Findings, source: Provenance) -> None:
-        ctx.open_step = None
+        ctx.open_step = ctx.parent_step = None
         title = _heading_text(text)
+        ctx.section_kind = kind_of(title) if level <= 2 or kind_of(title) else ctx.section_kind
         procedure = _PROCEDURE.search(title)
         if procedure:
             name = clean_name(procedure.group("name"))
             found.processes.append(ExtractedProcess(name=name, stage=ctx.stage, source=source))
         machine = _EQUIPMENT_PROCEDURE.search(title)
         if machine and not procedure:
-            found.equipment.append(equipment_item(clean_name(machine.group("name")), source))
-        if _PROCESS_SECTION.search(title) and not procedure:
+            found.equipment.append(self.judge.equipment(clean_name(machine.group("name")), source))
+        if _SUPPORT_SECTION.search(title):
+            ctx.in_process, ctx.stage = False, ""
+        elif _PROCESS_SECTION.search(title) and not procedure:
             ctx.in_process, ctx.level, ctx.stage = True, level, ""
         elif ctx.in_process and level > ctx.level and _STAGE_HEADING.search(title):
             ctx.stage = title
@@ -118,7 +167,7 @@ class EnterpriseTextParser:
             self._flow(title, ctx, found, source)
 
     def _line(self, text: str, ctx: _Context, found: Findings, source: Provenance) -> None:
-        self._facts(text, found, source)
+        self._facts(text, found, source, section_kind=ctx.section_kind)
         if _ARROW.search(text):
             ctx.open_step = None
             self._flow(text, ctx, found, source)
@@ -129,10 +178,18 @@ class EnterpriseTextParser:
             self._listed(listed.group("what"), listed.group("items"), found, source)
             return
         step = _STEP.match(text) or (self._item(text) if ctx.in_process else None)
-        if step:
+        if step and ctx.parent_step is not None and _SUB_ITEM.match(text):
+            # "（1）剪切：…" under "1. 下料：…": a sub-step of the step, not a step of its own
+            parent = found.processes[ctx.parent_step]
+            joined = "；".join(filter(None, [parent.description.rstrip("。；"), text.strip()]))
+            found.processes[ctx.parent_step] = parent.model_copy(update={"description": joined})
+            ctx.open_step = None
+        elif step:
             name = clean_name(step.group("name"))
             if not any(w in name for w in _NOT_A_PROCESS):
                 ctx.open_step = len(found.processes)
+                if _TOP_ITEM.match(text):
+                    ctx.parent_step = ctx.open_step
                 found.processes.append(
                     ExtractedProcess(name=name, stage=ctx.stage, description=step.group("desc").strip(), source=source)
                 )
@@ -163,23 +220,23 @@ class EnterpriseTextParser:
                 found.processes.append(ExtractedProcess(name=name, stage=ctx.stage, source=source))
 
     def _listed(self, what: str, items: str, found: Findings, source: Provenance) -> None:
-        for name, quantity in split_items(items):
+        for name, quantity, raw in split_items(items):
             if "设备" in what:
-                found.equipment.append(equipment_item(name, source, labelled="特种" in what, quantity=quantity))
+                labelled = "特种" in what
+                found.equipment.append(
+                    self.judge.equipment(name, source, labelled=labelled, quantity=quantity, notes=raw)
+                )
             else:
                 labelled = "危险" in what
-                found.materials.append(material_item(name, source, labelled=labelled, quantity=quantity))
+                found.materials.append(self.judge.material(raw, name, source, labelled=labelled, quantity=quantity))
 
     def _mentions(self, text: str, found: Findings, source: Provenance) -> None:
-        """Hazardous chemicals and special equipment named in running text (not negated)."""
+        """Catalogue substances and special equipment named in running text (not negated)."""
         if not _POLLUTION_LINE.search(text):
-            for term in _longest_terms(text, HAZARDOUS_CHEMICALS):
-                found.materials.append(material_item(term, source))
-        for match in SPECIAL_PATTERN.finditer(text):
-            if not NEGATION.search(text[: match.start()]):
-                found.equipment.append(equipment_item(match.group(0).strip(), source))
+            found.materials += self.judge.mentions(text, source)
+        found.equipment += self.judge.equipment_mentions(text, source)
 
-    def _facts(self, text: str, found: Findings, source: Provenance) -> None:
+    def _facts(self, text: str, found: Findings, source: Provenance, *, section_kind: str = "") -> None:
         head = _HEADCOUNT.search(text)
         if head and found.headcount is None:
             found.headcount = (int(head.group(2)), source)
@@ -188,32 +245,136 @@ class EnterpriseTextParser:
             # "由登记管理转为重点管理": the last named class is the current one
             found.permit_class = (max(classes, key=text.rfind), source)
         if _POLLUTION_LINE.search(text):
-            outlets = _OUTLET.findall(text)
-            for code in outlets:
-                if code not in found.outlets:
-                    found.outlets.append(code)
-            for term in _longest_terms(text, tuple(t for t, _ in POLLUTANTS)):
-                kind = dict(POLLUTANTS)[term]
-                found.pollutants.append(
-                    ExtractedPollutant(name=term, kind=kind, outlet="、".join(outlets), source=source)
-                )
+            self._pollution_line(text, found, source, section_kind=section_kind)
+
+    def _pollution_line(self, text: str, found: Findings, source: Provenance, *, section_kind: str = "") -> None:
+        """The outlets, listed wastes and standard indicators a 产污/排放 line names."""
+        outlets = _OUTLET.findall(text)
+        for code in outlets:
+            if code not in found.outlets:
+                found.outlets.append(code)
+        wastes = _WASTE_LIST.search(text)
+        if wastes:
+            kind = kind_of(wastes.group(1))
+            body = re.split(r"[，,。]\s*(?:委托|交由|外售|由|送|定期|暂存|收集)", wastes.group("items"))[0]
+            for name in split_pollutants(body):
+                self._add_pollutant(found, name, kind, "", source, context=text)
+            return
+        line_kind = kind_of(text.split("：")[0]) if "：" in text else kind_of(text)
+        for dust in dict.fromkeys(_DUST.findall(text)):
+            # 颗粒物 of GB 16297-1996 表2 as plants name it by its source: 抛丸粉尘, 焊接烟尘
+            found.pollutants.append(
+                ExtractedPollutant(name=dust, kind="废气", outlet="、".join(outlets), source=source)
+            )
+        for term in [*_longest_terms(text, tuple(INDICATORS)), *formulas_in(text)]:
+            if any(p.name == term and p.source == source for p in found.pollutants):
+                continue
+            kind = indicator_kind(term, line_kind or section_kind)
+            found.pollutants.append(
+                ExtractedPollutant(name=term, kind=kind or section_kind, outlet="、".join(outlets), source=source)
+            )
+
+    def _add_pollutant(
+        self,
+        found: Findings,
+        name: str,
+        kind: str,
+        outlet: str,
+        source: Provenance,
+        *,
+        context: str = "",
+        code: str = "",
+    ) -> None:
+        """One pollutant or waste; a waste of no stated class is hazardous when the 名录 names it."""
+        hw_class, waste = waste_code(code) if code else ("", "")
+        basis = f"文件所列废物代码 {waste or hw_class}" if hw_class else ""
+        if kind in ("危险废物", "固废") and not hw_class:
+            match = self.judge.waste(name, context)
+            if match is not None and (kind == "危险废物" or match.code):
+                kind, hw_class, waste, basis = "危险废物", match.hw_class, match.code, match.basis
+        if kind == "固废":
+            kind = "一般固废" if "一般" in context else "固废"
+        found.pollutants.append(
+            ExtractedPollutant(
+                name=name, kind=kind, outlet=outlet, source=source, hw_class=hw_class, waste_code=waste, basis=basis
+            )
+        )
 
     def _table(self, table: Table, found: Findings, file_label: str) -> None:
         if len(table.rows) < 2:
             return
         header = [c.strip() for c in table.rows[0]]
-        if any("污染物" in h or "排放口" in h for h in header):
-            for r, row in enumerate(table.rows[1:], start=1):
-                source = Provenance(file=file_label, page=table.page, cell=f"table {table.index} row {r}")
-                self._facts("排放：" + " ".join(row), found, source)
+        process_table = any("工序" in h for h in header)
+        if not process_table and any(w in h for h in header for w in _POLLUTION_HEADER):
+            self._pollution_table(table, header, found, file_label)
             return
+        if process_table:
+            self._stream_column(table, header, found, file_label)
         columns = TableColumns.of(header)
         if columns.name is None:
             return
         for r, row in enumerate(table.rows[1:], start=1):
             cell = f"table {table.index} row {r}"
             source = Provenance(file=file_label, page=table.page, cell=cell)
-            columns.read(row, found, source, caption=table.caption)
+            columns.read(row, found, source, self.judge, caption=table.caption)
+
+    def _pollution_table(self, table: Table, header: list[str], found: Findings, file_label: str) -> None:
+        """Every pollutant of every row, of the kind its 类别 cell, the header, caption or section states."""
+
+        def find(*words: str) -> int | None:
+            # the words in order of preference: 污染物种类 before a generic 名称
+            return next((i for w in words for i, h in enumerate(header) if w in h), None)
+
+        name = find("污染物名称", "污染因子", "污染物种类", "污染物", "固废名称", "危废名称", "废物名称", "名称")
+        if name is None:
+            return
+        kind_col = find("废物类别", "类别", "类型", "属性")
+        code_col = find("废物代码", "代码")
+        outlet_col = find("排放口编号", "排放口", "编号")
+        source_col = find("产污环节", "产生环节", "来源", "产生工序")
+        table_kind = kind_of(table.caption + "".join(header))
+        for r, row in enumerate(table.rows[1:], start=1):
+            source = Provenance(file=file_label, page=table.page, cell=f"table {table.index} row {r}")
+
+            def at(i: int | None, row: list[str] = row) -> str:
+                return row[i].strip() if i is not None and i < len(row) else ""
+
+            line = " ".join(row)
+            outlets = _OUTLET.findall(at(outlet_col) or line)
+            for code in outlets:
+                if code not in found.outlets:
+                    found.outlets.append(code)
+            kind = kind_of(at(kind_col)) or table_kind or kind_of(at(name))
+            code = at(code_col) or at(kind_col)
+            for pollutant in split_pollutants(at(name)):
+                own = kind or indicator_kind(pollutant, "") or kind_of(pollutant)
+                self._add_pollutant(
+                    found, pollutant, own, "、".join(outlets), source, context=f"{at(source_col)} {line}", code=code
+                )
+
+    def _stream_column(self, table: Table, header: list[str], found: Findings, file_label: str) -> None:
+        """The 产污环节 column of a process table: each stream named, its kind from its own words."""
+        col = next((i for i, h in enumerate(header) if "产污" in h or "污染" in h), None)
+        if col is None:
+            return
+        for r, row in enumerate(table.rows[1:], start=1):
+            if col >= len(row):
+                continue
+            source = Provenance(file=file_label, page=table.page, cell=f"table {table.index} row {r}")
+            for name in split_pollutants(row[col]):
+                kind = indicator_kind(name, "") or kind_of(name) or _stream_kind(name)
+                self._add_pollutant(found, name, kind, "", source, context=" ".join(row))
+
+
+#: how a stream's own name states its kind: 烟尘/粉尘/雾/废气 are air, 渣/料/污泥/包装/废X are solid wastes
+def _stream_kind(name: str) -> str:
+    if re.search(r"烟|尘|雾|废气|VOCs|总烃", name):
+        return "废气"
+    if re.search(r"废水|废液", name):
+        return "废水"
+    if re.search(r"渣|边角料|污泥|包装|废.{1,6}$", name):
+        return "固废"
+    return ""
 
 
 def _longest_terms(text: str, terms: tuple[str, ...]) -> list[str]:
@@ -267,7 +428,9 @@ class TableColumns:
             description=find("说明", "内容", "描述", "主要设备"),
         )
 
-    def read(self, row: list[str], found: Findings, source: Provenance, *, caption: str = "") -> None:
+    def read(
+        self, row: list[str], found: Findings, source: Provenance, judge: CatalogueJudge, *, caption: str = ""
+    ) -> None:
         """Add the item of one data row."""
 
         def at(i: int | None) -> str:
@@ -282,7 +445,13 @@ class TableColumns:
                 ExtractedProcess(name=name, stage=at(self.stage), description=at(self.description), source=source)
             )
         elif self.kind == "equipment":
-            found.equipment.append(equipment_item(name, source, labelled=labelled, quantity=at(self.quantity)))
+            notes = " ".join(at(i) for i in range(len(row)) if i not in (self.name, self.flag))
+            found.equipment.append(
+                judge.equipment(name, source, labelled=labelled, quantity=at(self.quantity), notes=notes)
+            )
         elif self.kind == "material":
             labelled = labelled or "危险化学品" in caption
-            found.materials.append(material_item(name, source, labelled=labelled, quantity=at(self.quantity)))
+            notes = " ".join(at(i) for i in range(len(row)) if i not in (self.name, self.flag))
+            found.materials.append(
+                judge.material(at(self.name), name, source, labelled=labelled, quantity=at(self.quantity), notes=notes)
+            )

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from api.services.enterprises import EnterpriseService
-from ingestion.enterprise import EnterpriseDocumentImporter
 from ingestion.kb_loader import KnowledgeBaseLoader
 from kg.ladybug_store import LadybugGraphStore
 from retrieval.change.catalog import ClauseLookup, GraphCatalogLoader, KnowledgeCatalog
+from tests.enterprise_support import enterprise_importer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -42,6 +42,6 @@ def build_kb_graph(folder: Path) -> KbGraph:
     store.verify()
     KnowledgeBaseLoader(store, REPO / "regulations_corpus", None).run(strict=False)
     catalog = GraphCatalogLoader(store).run()
-    importer = EnterpriseDocumentImporter(max_bytes=10 * 2**20)
+    importer = enterprise_importer()
     service = EnterpriseService(store, catalog, importer=importer, clock=StepClock())
     return KbGraph(store, catalog, ClauseLookup(store), service)

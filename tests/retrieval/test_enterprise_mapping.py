@@ -13,13 +13,14 @@ from api.cli.enterprise import enterprise_confirm, enterprise_import, enterprise
 from api.container import Container
 from api.settings import Settings
 from evals.enterprise_extraction import FIXTURES, materialize
-from ingestion.enterprise import EnterpriseDocumentImporter, EnterpriseExtraction, ProcessMapDiffer
+from ingestion.enterprise import EnterpriseExtraction, ProcessMapDiffer
 from ingestion.enterprise.models import ExtractedProcess, Provenance
 from kg.corpus import load_knowledge_base
 from kg.errors import IngestionError
 from retrieval.change.gaps import GapDetector
 from retrieval.change.proposals import ChangeProposer
 from retrieval.enterprise_mapping import EnterpriseMapper, catalog_from_knowledge_base, change_scenarios
+from tests.enterprise_support import enterprise_importer
 from tests.retrieval.test_proposals import Env, build_env
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +36,7 @@ def _process(name: str, description: str = "") -> ExtractedProcess:
 
 
 def _import(*paths: Path) -> EnterpriseExtraction:
-    return EnterpriseDocumentImporter(max_bytes=10**7).run(list(paths))
+    return enterprise_importer(10**7).run(list(paths))
 
 
 @pytest.mark.parametrize("name", ["下料", "落料", "开料"])

@@ -17,7 +17,6 @@ from api.services.enterprises import (
     MappingCorrection,
     enterprise_id_for,
 )
-from ingestion.enterprise import EnterpriseDocumentImporter
 from ingestion.kb_loader import KnowledgeBaseLoader
 from kg.errors import GraphError, NotFoundError, UnsupportedDocumentError, ValidationFailedError
 from kg.ladybug_store import LadybugGraphStore
@@ -25,6 +24,7 @@ from kg.models import Label, Rel
 from kg.neo4j_store import Neo4jGraphStore
 from kg.store import GraphBatch
 from retrieval.change.catalog import GraphCatalogLoader
+from tests.enterprise_support import enterprise_importer
 from tests.retrieval.kb_graph import REPO, KbGraph, StepClock, build_kb_graph
 
 V1 = """# 工艺流程说明
@@ -203,9 +203,7 @@ def test_without_an_id_the_name_gives_one(kb: KbGraph, tmp_path: Path) -> None:
 def test_an_empty_graph_is_refused_before_reading(tmp_path: Path) -> None:
     store = LadybugGraphStore(tmp_path / "empty.lbug")
     store.ensure_schema()
-    service = EnterpriseService(
-        store, GraphCatalogLoader(store).run(), importer=EnterpriseDocumentImporter(max_bytes=2**20)
-    )
+    service = EnterpriseService(store, GraphCatalogLoader(store).run(), importer=enterprise_importer(2**20))
     with pytest.raises(GraphError, match="hsekg init"):
         service.import_documents(_doc(tmp_path, V1), enterprise_id="x")
     store.close()
@@ -229,7 +227,7 @@ def test_the_service_on_the_bolt_backend(bolt_endpoint: tuple[str, str, str, str
     store.clear()
     try:
         KnowledgeBaseLoader(store, REPO / "regulations_corpus", None).run(strict=False)
-        importer = EnterpriseDocumentImporter(max_bytes=2**20)
+        importer = enterprise_importer(2**20)
         service = EnterpriseService(store, GraphCatalogLoader(store).run(), importer=importer, clock=StepClock())
         service.import_documents(_doc(tmp_path, V1), enterprise_id="hw1")
         fix = MappingCorrection(process_id="hw1/激光打标", template_id="p_laser_cutting")
