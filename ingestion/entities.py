@@ -161,6 +161,7 @@ class EntityExtractor:
         self._names = self._substance_names(catalogues)
         self._first = sorted({n[0] for n in self._names})
         self._equipment = self._equipment_names(catalogues, equipment_terms or EQUIPMENT_TERMS)
+        self._grams: dict[str, list[str]] | None = None  # bigram -> names, built on the first unknown name
 
     @staticmethod
     def _substance_names(catalogues: CatalogueSet) -> dict[str, tuple[SubstanceFacts, str]]:
@@ -295,15 +296,19 @@ class EntityExtractor:
         return list(out.values())
 
     def closest(self, word: str, *, k: int = 3) -> tuple[str, ...]:
-        """The catalogue names closest to ``word`` (character-bigram Dice)."""
+        """The catalogue names closest to ``word`` (character-bigram Dice, over the names sharing a bigram)."""
+        if self._grams is None:
+            self._grams = {}
+            for name in self._names:
+                for gram in _bigrams(name):
+                    self._grams.setdefault(gram, []).append(name)
         grams = _bigrams(word)
+        candidates = {name for gram in grams for name in self._grams.get(gram, ())}
         scored = []
-        for name, (facts, _) in self._names.items():
-            if not grams & _bigrams(name):
-                continue
+        for name in candidates:
             other = _bigrams(name)
-            scored.append((2 * len(grams & other) / (len(grams) + len(other)), facts.name))
-        ranked = [n for _, n in sorted(scored, key=lambda x: -x[0])]
+            scored.append((2 * len(grams & other) / (len(grams) + len(other)), self._names[name][0].name))
+        ranked = [n for _, n in sorted(scored, key=lambda x: (-x[0], x[1]))]
         return tuple(dict.fromkeys(ranked))[:k]
 
 

@@ -121,8 +121,9 @@ def eval_change(
         engine = container.change
         if engine.retriever is None:
             raise RetrievalError(f"no retrieval index in {container.settings.index_dir}: run hsekg index")
-        engine.retriever.search("预热", k=1)  # load the embedder before timing
+        engine.retriever.search("预热", k=1)  # load the embedder and the catalogues before timing
         proposer = engine.proposer
+        proposer.inferrer.established("预热")
         preds = [change_prediction(r["id"], proposer.run(ChangeScenario.model_validate(r))) for r in records]
 
         def valid(key: str) -> bool:

@@ -23,6 +23,7 @@ from retrieval.change.text import normalize
 
 __all__ = [
     "ALTERNATIVES",
+    "FACT_CONDITIONS",
     "PROJECT_CONDITIONS",
     "TRIGGERS",
     "ConditionInferrer",
@@ -256,6 +257,23 @@ PROJECT_CONDITIONS = frozenset(
     }
 )
 
+#: Conditions the catalogues' facts establish (:func:`fact_conditions`): a change that brings a substance or a
+#: machine of such a class brings the duties the class governs, and the risks of those duties, to the fore.
+FACT_CONDITIONS = frozenset(
+    {
+        "危险化学品",
+        "剧毒化学品",
+        "易制爆",
+        "易制毒化学品",
+        "高毒物品",
+        "重点监管危险化学品",
+        "重大危险源",
+        "特种设备",
+        "锅炉",
+        "职业病危害",
+    }
+)
+
 #: Groups of sibling conditions: on one duty, any one member of a group suffices.
 ALTERNATIVES: tuple[frozenset[str], ...] = (
     frozenset({"剧毒化学品", "易制爆", "重大危险源"}),
@@ -330,6 +348,12 @@ class ConditionInferrer:
     ) -> None:
         self.triggers = {k: tuple(normalize(t) for t in v) for k, v in (triggers or TRIGGERS).items()}
         self.facts = facts
+
+    def established(self, text: str) -> Conditions:
+        """The conditions the catalogues' facts establish for what ``text`` names (none without a reader)."""
+        if self.facts is None:
+            return Conditions()
+        return Conditions(met=fact_conditions(self.facts.run(normalize(text))))
 
     def run(self, profile: EnterpriseProfile, change: ChangeRequest | None = None) -> Conditions:
         """The conditions met, with their evidence."""

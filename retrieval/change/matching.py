@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 import numpy as np
 
 from retrieval.change.catalog import KnowledgeCatalog
-from retrieval.change.conditions import PROJECT_CONDITIONS, TRIGGERS, Conditions, duty_applies
+from retrieval.change.conditions import FACT_CONDITIONS, PROJECT_CONDITIONS, TRIGGERS, Conditions, duty_applies
 from retrieval.change.models import ProcessMatch, RiskProposal
 from retrieval.change.text import dice, hits, normalize
 from retrieval.embedder import Embedder
@@ -115,6 +115,7 @@ class RiskScorer:
         context: str = "",
         conditions: Conditions | None = None,
         triggered: Conditions | None = None,
+        established: Conditions | None = None,
         laws: Collection[str] = (),
     ) -> list[RiskProposal]:
         """Every risk with some evidence, best first.
@@ -126,6 +127,9 @@ class RiskScorer:
             conditions: the conditions the enterprise meets after the change.
             triggered: the conditions the change itself brings about (a construction project, a permit
                 class …); a risk most of whose duties such a condition governs counts as evidenced.
+            established: the conditions the catalogues' facts establish for what the change names (a
+                substance of 危险化学品目录, an item of 特种设备目录 …): a risk most of whose duties such a class
+                governs counts as evidenced, like one of a status the change brings about.
             laws: regulations the change names (a new law): a risk whose leading duty one of them states
                 counts as evidenced.
         """
@@ -145,6 +149,8 @@ class RiskScorer:
                 1.0 * min(len(found), 5) + 1.5 * tmpl + 0.2 * min(len(around), 3) + 3.0 * dice(str(risk["name"]), focus)
             )
             status = status_conditions(self.catalog, rid, conditions, triggered)
+            classes = status_conditions(self.catalog, rid, conditions, established, kinds=FACT_CONDITIONS)
+            status = sorted({*status, *classes})
             named = bool(laws) and self._states(rid, conditions, laws)
             if not found and tmpl == 0.0 and not status and not named:
                 continue

@@ -73,7 +73,13 @@ class ChangeProposer:
         focus = change.text
         laws = self.catalog.named_regulations(change.description)
         scored = self.risks.run(
-            focus, templates, context=profile.text, conditions=conditions, triggered=focus_conditions, laws=laws
+            focus,
+            templates,
+            context=profile.text,
+            conditions=conditions,
+            triggered=focus_conditions,
+            established=self.inferrer.established(change.text),
+            laws=laws,
         )
         best = scored[0].score if scored else 0.0
         affected = [r for r in scored if r.score >= RISK_FLOOR * best]
@@ -108,8 +114,16 @@ class ChangeProposer:
         change = scenario.change
         if change.process is not None:
             return self.matcher.run(change.process.name, f"{change.process.description} {change.description}")
-        found: dict[str, ProcessMatch] = {}
-        for p in scenario.processes_before:
+        # no process named: the new or changed process is recognised from the change's own text, so that
+        # proposals attach to it, never silently to an existing process the text does not name
+        from_text = self.matcher.run("", change.description, top=3)
+        if change.type == "add_process":
+            return from_text
+        named = [p for p in scenario.processes_before if len(p.name) >= 2 and p.name in change.description]
+        if change.type != "regulation_change" and not named:
+            return from_text
+        found: dict[str, ProcessMatch] = {m.template_id: m for m in from_text}
+        for p in named or scenario.processes_before:
             for m in self.matcher.run(p.name, p.description, top=1):
                 if m.template_id not in found or found[m.template_id].score < m.score:
                     found[m.template_id] = m
