@@ -169,10 +169,14 @@ def _journey(served: ServedApp, driver: Any, ui: Ui) -> None:
     ui.click("login_submit")
     ui.title("审核队列")
 
+    # the expert narrows the queue to what awaits review (待审核: every verdict passed) and opens one of them
+    ui.choose("review_status", "待审核")
     expert = {"Authorization": f"Bearer {token(served.api_url, 'expert')}"}
-    queue = httpx.get(f"{served.api_url}/proposals", headers=expert, timeout=30).json()["items"]
-    first = queue[0]  # the detail panel opens on the first proposal of the list
+    params = {"status": "validated"}
+    queue = httpx.get(f"{served.api_url}/proposals", headers=expert, params=params, timeout=30).json()["items"]
+    first = queue[0]
     assert first["status"] == "validated"
+    ui.choose("review_selected", first["indicator"]["name"])
     ui.value("review_selected", first["indicator"]["name"])
     ui.type(f"comment-{first['id']}", "依据充分，同意（浏览器测试）")
     ui.click(f"approve-{first['id']}")
