@@ -12,9 +12,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from evals.change import load_records, score_predictions
+from evals.records import ChangePrediction
 
 __all__ = ["breakdown", "main"]
 
@@ -28,7 +29,8 @@ def breakdown(records: list[dict[str, Any]], predictions: list[dict[str, Any]], 
         groups.setdefault(key, []).append(r)
     out: dict[str, dict[str, Any]] = {}
     for key, items in sorted(groups.items()):
-        metrics = score_predictions(items, [preds[r["id"]] for r in items], lambda _key: True)  # type: ignore[arg-type]
+        chosen = cast(list[ChangePrediction], [preds[r["id"]] for r in items])
+        metrics = score_predictions(items, chosen, lambda _key: True)
         out[key] = {k: v for k, v in metrics.items() if k not in ("citation_validity", "p95_ms")}
     return out
 
