@@ -73,7 +73,7 @@ def seed_demo(services: Container, *, progress: Callable[[str], None] = lambda _
         result.records_created = True
         progress("按月和全年评分")
         for period in _PERIODS:
-            services.scoring.score(period, enterprise_id=DEMO_ENTERPRISE)
+            services.scores.run(period, enterprise_id=DEMO_ENTERPRISE, actor="demo")
             result.periods_scored += 1
     result.users_created, result.credentials = _users(services)
     result.proposals_created = _proposals(services, result, progress)
