@@ -33,6 +33,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from kg.corpus import LineLoader, strip_lines
 from kg.errors import CorpusError
 
 __all__ = [
@@ -264,31 +265,10 @@ CATALOGUE_FILES: dict[str, tuple[type[_Model], dict[str, type[_Model]]]] = {
 }
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader that records the line of every mapping as ``__line__``."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _strip_lines(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
-    if isinstance(value, list):
-        return [_strip_lines(v) for v in value]
-    return value
-
-
 def _validated(path: Path, raw: Any, model: type[BaseModel], what: str) -> Any:
     line = raw.get("__line__", 0) if isinstance(raw, dict) else 0
     try:
-        return model.model_validate(_strip_lines(raw))
+        return model.model_validate(strip_lines(raw))
     except ValidationError as e:
         first = e.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
@@ -309,7 +289,7 @@ _FAST: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def _load_with_lines(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=LineLoader)  # noqa: S506
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         line = mark.line + 1 if mark is not None else 0

@@ -41,6 +41,7 @@ from kg.models import (
 
 __all__ = [
     "ArticleRef",
+    "LineLoader",
     "CourseEntry",
     "IndicatorEntry",
     "KnowledgeBase",
@@ -51,6 +52,7 @@ __all__ = [
     "SectorEntry",
     "TopicEntry",
     "load_knowledge_base",
+    "strip_lines",
 ]
 
 
@@ -275,30 +277,30 @@ class KnowledgeBase:
         return {t.ref.clause_id: t for t in self.topics}
 
 
-class _LineLoader(yaml.SafeLoader):
+class LineLoader(yaml.SafeLoader):
     """A SafeLoader that records the line of every mapping as ``__line__``."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _strip_lines(value: Any) -> Any:
+def strip_lines(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+        return {k: strip_lines(v) for k, v in value.items() if k != "__line__"}
     if isinstance(value, list):
-        return [_strip_lines(v) for v in value]
+        return [strip_lines(v) for v in value]
     return value
 
 
 def _read_entries(path: Path, key: str, model: type[_Entry]) -> list[tuple[_Entry, int]]:
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=LineLoader)  # noqa: S506
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         line = mark.line + 1 if mark is not None else 0
@@ -311,7 +313,7 @@ def _read_entries(path: Path, key: str, model: type[_Entry]) -> list[tuple[_Entr
     for raw in doc[key]:
         line = raw.get("__line__", 0) if isinstance(raw, dict) else 0
         try:
-            out.append((model.model_validate(_strip_lines(raw)), line))
+            out.append((model.model_validate(strip_lines(raw)), line))
         except ValidationError as e:
             first = e.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
