@@ -17,6 +17,7 @@ Files and their lists::
     special_equipment.yaml        entries: EquipmentEntry          特种设备目录 with the parameter criteria
     occupational_hazards.yaml     entries: HazardFactorEntry       职业病危害因素分类目录
     major_accident_hazards.yaml   entries: AccidentHazardEntry     工贸企业重大事故隐患判定标准
+    combustible_dusts.yaml        entries: CombustibleDust         工贸行业重点可燃性粉尘目录（2015版）
 
 A malformed file fails loading with its path and the line of the offending entry (:class:`CorpusError`).
 """
@@ -43,6 +44,7 @@ __all__ = [
     "CatalogueSet",
     "ChemicalEntry",
     "ClassThreshold",
+    "CombustibleDust",
     "EquipmentCriterion",
     "EquipmentEntry",
     "HazardFactorEntry",
@@ -251,6 +253,40 @@ class AccidentHazardEntry(_Model):
     domain: str = ""
 
 
+#: a measured value as the 目录 prints it: a number, or a bound such as ``<2`` or ``>450``
+DustValue = float | str
+
+_BOUND = re.compile(r"^[<>≤≥]\s*\d+(\.\d+)?$")
+
+
+class CombustibleDust(_Model):
+    """An entry of 工贸行业重点可燃性粉尘目录（2015版）: a dust, its industry group, its explosion parameters
+    and its 爆炸危险性级别. A parameter the 目录 gives as a bound (最小点火能 ``<2``) is kept as that string;
+    one not held is ``None``."""
+
+    no: int | None = None
+    name: str = Field(min_length=1)
+    group: str = Field(min_length=1, description="The industry group as the 目录 writes it (金属制品加工 …)")
+    aliases: list[str] = Field(default_factory=list)
+    median_um: DustValue | None = Field(default=None, description="中位径, μm")
+    lel_g_m3: DustValue | None = Field(default=None, description="爆炸下限, g/m³")
+    mie_mj: DustValue | None = Field(default=None, description="最小点火能, mJ")
+    pmax_mpa: DustValue | None = Field(default=None, description="最大爆炸压力, MPa")
+    kst_mpa_m_s: DustValue | None = Field(default=None, description="爆炸指数, MPa·m/s")
+    cloud_ignition_c: DustValue | None = Field(default=None, description="粉尘云引燃温度, ℃")
+    layer_ignition_c: DustValue | None = Field(default=None, description="粉尘层引燃温度, ℃")
+    risk_level: Literal["高", "较高"] | None = None
+
+    @field_validator(
+        "median_um", "lel_g_m3", "mie_mj", "pmax_mpa", "kst_mpa_m_s", "cloud_ignition_c", "layer_ignition_c"
+    )
+    @classmethod
+    def _number_or_bound(cls, value: DustValue | None) -> DustValue | None:
+        if isinstance(value, str) and _BOUND.match(value.strip()) is None:
+            raise ValueError(f"expected a number or a bound such as '<2', got {value!r}")
+        return value.strip() if isinstance(value, str) else value
+
+
 #: file stem -> (entry model, extra lists of the file with their models)
 CATALOGUE_FILES: dict[str, tuple[type[_Model], dict[str, type[_Model]]]] = {
     "hazardous_chemicals": (ChemicalEntry, {}),
@@ -262,6 +298,7 @@ CATALOGUE_FILES: dict[str, tuple[type[_Model], dict[str, type[_Model]]]] = {
     "special_equipment": (EquipmentEntry, {}),
     "occupational_hazards": (HazardFactorEntry, {}),
     "major_accident_hazards": (AccidentHazardEntry, {}),
+    "combustible_dusts": (CombustibleDust, {}),
 }
 
 
@@ -375,6 +412,7 @@ class CatalogueSet:
     equipment: list[EquipmentEntry] = field(default_factory=list)
     hazard_factors: list[HazardFactorEntry] = field(default_factory=list)
     accident_hazards: list[AccidentHazardEntry] = field(default_factory=list)
+    combustible_dusts: list[CombustibleDust] = field(default_factory=list)
     drug_precursors: dict[str, str] = field(default_factory=dict)  # name -> 第一类/第二类/第三类
     _by_name: dict[str, SubstanceFacts] = field(default_factory=dict, repr=False)
     _by_cas: dict[str, SubstanceFacts] = field(default_factory=dict, repr=False)
@@ -475,6 +513,11 @@ class CatalogueSet:
         """Every name and alias (as compared) with its substance."""
         yield from self._by_name.items()
 
+    def combustible_dust(self, name: str) -> CombustibleDust | None:
+        """A 可燃性粉尘目录 entry named exactly, or by an alias (both compared by :func:`name_key`)."""
+        key = name_key(name.strip())
+        return next((d for d in self.combustible_dusts if key in {name_key(n) for n in (d.name, *d.aliases)}), None)
+
     def equipment_class(self, code: str) -> EquipmentEntry | None:
         """A 特种设备目录 entry by its code."""
         return next((e for e in self.equipment if e.code == code), None)
@@ -551,5 +594,6 @@ def load_catalogues(folder: Path, *, drug_precursors: dict[str, str] | None = No
         equipment=entries("special_equipment"),
         hazard_factors=entries("occupational_hazards"),
         accident_hazards=entries("major_accident_hazards"),
+        combustible_dusts=entries("combustible_dusts"),
         drug_precursors=dict(drug_precursors or {}),
     )

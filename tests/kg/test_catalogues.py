@@ -46,6 +46,19 @@ def test_counts_as_the_official_lists_state(catalogues: CatalogueSet) -> None:
     for h in catalogues.hazard_factors:
         by_category[h.category] = by_category.get(h.category, 0) + 1
     assert by_category == {"粉尘": 52, "化学因素": 375, "物理因素": 15, "放射性因素": 8, "生物因素": 6, "其他因素": 3}
+    dust_groups: dict[str, int] = {}
+    for d in catalogues.combustible_dusts:
+        dust_groups[d.group] = dust_groups.get(d.group, 0) + 1
+    assert len(catalogues.combustible_dusts) == catalogues.infos["combustible_dusts"].expected_count == 45
+    assert dust_groups == {
+        "金属制品加工": 10,
+        "农副产品加工": 15,
+        "木制品/纸制品加工": 2,
+        "纺织品加工": 4,
+        "橡胶和塑料制品加工": 2,
+        "冶金/有色/建材行业煤粉制备": 2,
+        "其他": 10,
+    }
     kinds = {e.name for e in catalogues.equipment if e.level == "种类"}
     assert {"锅炉", "压力容器", "压力管道", "电梯", "起重机械", "场（厂）内专用机动车辆"} <= kinds
 
@@ -55,11 +68,25 @@ def _identity(stem: str, row: dict[str, Any]) -> tuple[object, ...]:
         return (row["code"],)
     if stem == "major_accident_hazards":
         return (row["id"],)
+    if stem == "combustible_dusts":  # its 序号 are held for 镁粉 only
+        return (row["name"],)
     if stem == "occupational_hazards":  # its samples are named, not numbered
         return (row["category"], row["name"])
     if stem == "key_supervised_processes" or stem == "key_supervised_chemicals":
         return (row.get("batch"), row["no"])
     return (row["no"],)
+
+
+_DUST_VALUES = (
+    "median_um",
+    "lel_g_m3",
+    "mie_mj",
+    "pmax_mpa",
+    "kst_mpa_m_s",
+    "cloud_ignition_c",
+    "layer_ignition_c",
+    "risk_level",
+)
 
 
 def _cas(value: object) -> object:
@@ -77,7 +104,7 @@ def test_samples_from_the_recorded_source_agree(stem: str) -> None:
     for sample in samples:
         entry = entries.get(_identity(stem, sample))
         assert entry is not None, sample
-        for key in ("name", "cas", "toxic", "threshold_t", "parent", "group", "article", "item"):
+        for key in ("name", "cas", "toxic", "threshold_t", "parent", "group", "article", "item", *_DUST_VALUES):
             if key in sample and key in entry:
                 assert _cas(sample[key]) == _cas(entry[key]), (stem, sample, key)
 
@@ -124,3 +151,40 @@ def test_substance_facts_merge_the_lists(catalogues: CatalogueSet) -> None:
     # a 临界量 belongs to the entry it names: 甲醛(含量>90%) is not the 目录's 甲醛溶液
     solution = catalogues.substance("甲醛溶液")
     assert solution is not None and solution.threshold_t is None and solution.highly_toxic
+
+
+def test_every_listed_chemical_has_its_classes(catalogues: CatalogueSet) -> None:
+    # the entries the CAS-keyed table cannot reach are filled by 序号 from the 分类信息表 (classes_supplement)
+    assert all(c.hazards for c in catalogues.chemicals)
+    by_no = {c.no: c for c in catalogues.chemicals}
+    assert ("特异性靶器官毒性-一次接触", "3（呼吸道刺激）") in by_no[2507].hazards  # 盐酸
+    assert ("皮肤腐蚀/刺激", "1A") in by_no[1650].hazards  # 氢氟酸
+    assert by_no[1674].hazards == [("易燃液体", "3")]  # 柴油[闭杯闪点≤60℃]
+    assert by_no[1570].hazards == [("易燃气体", "1"), ("加压气体", "")]  # 煤气
+
+
+def test_combustible_dusts_are_looked_up_by_name(catalogues: CatalogueSet) -> None:
+    magnesium = catalogues.combustible_dust(" 镁粉 ")
+    assert magnesium is not None and magnesium.no == 1 and magnesium.group == "金属制品加工"
+    # as the cross-check copy (hzdwsa.cn) prints 镁粉: a bound stays the string the 目录 prints
+    assert (magnesium.median_um, magnesium.lel_g_m3, magnesium.mie_mj) == (6, 25, "<2")
+    assert (magnesium.pmax_mpa, magnesium.kst_mpa_m_s, magnesium.cloud_ignition_c) == (1, 35.9, 480)
+    assert magnesium.layer_ignition_c is None and magnesium.risk_level is None  # the copy breaks off there
+    coal = catalogues.combustible_dust("褐煤/无烟煤（80：20）粉尘")  # full-width brackets meet (name_key)
+    assert coal is not None and coal.group == "冶金/有色/建材行业煤粉制备"
+    assert catalogues.combustible_dust("镁") is None and catalogues.combustible_dust("淀粉") is None
+    assert len({d.name for d in catalogues.combustible_dusts}) == len(catalogues.combustible_dusts)
+
+
+def test_a_malformed_dust_value_names_file_and_line(tmp_path: Path) -> None:
+    header = (FOLDER / "combustible_dusts.yaml").read_text(encoding="utf-8").split("entries:")[0]
+    (tmp_path / "combustible_dusts.yaml").write_text(
+        header.replace("coverage: 45", "coverage: 2")
+        + "entries:\n- {name: 镁粉, group: 金属制品加工, mie_mj: '<2'}\n"
+        + "- {name: 铝粉, group: 金属制品加工, mie_mj: 约2}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusError, match=r"combustible_dusts.yaml:\d+: CombustibleDust mie_mj") as info:
+        load_catalogues(tmp_path)
+    line = int(str(info.value).split("combustible_dusts.yaml:")[1].split(":")[0])
+    assert "铝粉" in (tmp_path / "combustible_dusts.yaml").read_text(encoding="utf-8").splitlines()[line - 1]
