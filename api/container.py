@@ -39,8 +39,8 @@ from api.services.security import Authenticator, LoginLimiter, PasswordHashing, 
 from api.services.storage import ensure_api_schema
 from api.services.users import UserDirectory
 from api.settings import Settings
-from ingestion.enterprise.wastes import HazardousWasteList
 from ingestion.entities import EntityExtractor
+from ingestion.wastes import HazardousWasteList
 from kg.catalogues import CatalogueSet, load_catalogues
 from kg.corpus import KnowledgeBase
 from kg.errors import ConfigError, RetrievalError
@@ -331,8 +331,9 @@ class Container:
 
     @property
     def facts(self) -> EntityExtractor:
-        """Substances, equipment and headcounts read from text against the catalogues."""
-        return self._get("facts", lambda: EntityExtractor(self.catalogues))
+        """Substances, equipment, hazard factors, hazardous wastes and headcounts read from text against the
+        catalogues and 国家危险废物名录."""
+        return self._get("facts", lambda: EntityExtractor(self.catalogues, wastes=self.hazardous_wastes))
 
     @property
     def hazardous_wastes(self) -> HazardousWasteList:

@@ -8,6 +8,11 @@ descriptions alike, so a substance or a machine reaches its duties through the c
   [闭杯闪点≤60℃]) match with that condition attached, for the expert to confirm.
 - A chemical-looking name the catalogues do not hold (by its ending: …酸, …酯, …锂 …) is reported as
   unknown with the closest catalogue names, never dropped.
+- Hazard factors that are not substances (职业病危害因素分类目录's 物理因素, 放射性因素, 生物因素 and 其他因素:
+  噪声, 振动, 激光, 紫外线, X射线装置, 密封放射源, 布鲁氏菌 …) are found by their names; a factor named by a
+  condition of the work (高温, 低温, 高气压, 低气压) only as that condition of work (高温作业, 低温环境 …).
+- Hazardous wastes are the waste names of the text (废…, …渣, …污泥, …废液) that 国家危险废物名录's rows name
+  (:class:`ingestion.wastes.HazardousWasteList`), with their 废物代码 or, undecided, their candidates.
 - Equipment are the names of 特种设备目录 entries and the plant terms of :data:`EQUIPMENT_TERMS`, with the
   parameters written next to them (额定起重量5t, 工作压力0.8MPa, 容积2m³ …); whether an item is special
   equipment is decided by the criteria of its 种类.
@@ -20,13 +25,23 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from kg.catalogues import CatalogueSet, EquipmentCriterion, EquipmentEntry, SubstanceFacts, name_key
+from ingestion.wastes import HazardousWasteList, WasteMatch
+from kg.catalogues import (
+    CatalogueSet,
+    EquipmentCriterion,
+    EquipmentEntry,
+    HazardFactorEntry,
+    SubstanceFacts,
+    name_key,
+)
 
 __all__ = [
     "EQUIPMENT_TERMS",
     "EntityExtractor",
     "EquipmentMention",
     "Extracted",
+    "FactorMention",
+    "WasteMention",
     "SubstanceMention",
     "UnknownSubstance",
     "decide_special",
@@ -71,6 +86,22 @@ EQUIPMENT_TERMS: dict[str, str] = {
     "铲车": "5110",
     "观光车": "5200",
 }
+
+#: The elements written with the 气 radical, gases at room temperature: their 目录 entries (氮[压缩的或液化的])
+#: are named X气 in use (氮气, 氩气, 氧气).
+_GASEOUS_ELEMENTS = frozenset("氢氦氮氧氟氯氖氩氪氙氡")
+#: Categories of 职业病危害因素分类目录 whose factors are not substances (粉尘 and 化学因素 are read as substances).
+FACTOR_CATEGORIES = ("物理因素", "放射性因素", "生物因素", "其他因素")
+#: Factors named by a condition of the work: they count only as that condition (高温作业, 低温环境 …), not
+#: as any hot or cold thing (高温固化, 低温储存).
+_CONDITION_FACTORS = frozenset({"高温", "低温", "高气压", "低气压"})
+_CONDITION_OF_WORK = re.compile(r"^(?:作业|环境|岗位|车间|场所|工作|劳动)")
+#: "X射线装置（含CT机）产生的电离辐射": the source the factor is named after
+_RADIATION_SOURCE = re.compile(r"^(.+?)(?:（[^）]*）)?产生的电离辐射$")
+
+#: where the names of a list of wastes part (a waste's own name may hold 含 or 的: 含油污泥, 废水处理的污泥)
+_WASTE_BREAK = re.compile(r"[\s，。；;,、：:（）()“”\"/]|和|与|及|或|等|产生|主要为|包括")
+_WASTE_END = re.compile(r"(?:渣|污泥|残液|废液|槽液)$")
 
 _NEGATED = re.compile(r"(无|不|未|非|没有|免于|不涉及|不属于|禁止|停用|淘汰|取消)[^，。；,;]{0,4}$")
 #: a chemical name ends so (…酸, …酯, …锂 …): what a word of the text must end with to be read as one
@@ -134,12 +165,32 @@ class EquipmentMention:
     basis: str = ""
 
 
+@dataclass(frozen=True)
+class FactorMention:
+    """A hazard factor of 职业病危害因素分类目录 that is not a substance (噪声, X射线装置 …), as named in the text."""
+
+    text: str
+    start: int
+    entry: HazardFactorEntry
+
+
+@dataclass(frozen=True)
+class WasteMention:
+    """A hazardous waste named in the text, with what 国家危险废物名录 says of it."""
+
+    text: str
+    start: int
+    match: WasteMatch
+
+
 @dataclass
 class Extracted:
     """What a text names."""
 
     substances: list[SubstanceMention] = field(default_factory=list)
     equipment: list[EquipmentMention] = field(default_factory=list)
+    factors: list[FactorMention] = field(default_factory=list)
+    wastes: list[WasteMention] = field(default_factory=list)
     unknown: list[UnknownSubstance] = field(default_factory=list)
     headcount: int | None = None
 
@@ -154,13 +205,22 @@ class EntityExtractor:
     Args:
         catalogues: the national catalogues.
         equipment_terms: plant names of equipment classes (by default :data:`EQUIPMENT_TERMS`).
+        wastes: 国家危险废物名录's rows, for the hazardous wastes a text names (None: wastes are not read).
     """
 
-    def __init__(self, catalogues: CatalogueSet, *, equipment_terms: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        catalogues: CatalogueSet,
+        *,
+        equipment_terms: dict[str, str] | None = None,
+        wastes: HazardousWasteList | None = None,
+    ) -> None:
         self.catalogues = catalogues
+        self.wastes = wastes
         self._names = self._substance_names(catalogues)
         self._first = sorted({n[0] for n in self._names})
         self._equipment = self._equipment_names(catalogues, equipment_terms or EQUIPMENT_TERMS)
+        self._factors = self._factor_names(catalogues)
         self._grams: dict[str, list[str]] | None = None  # bigram -> names, built on the first unknown name
 
     @staticmethod
@@ -184,6 +244,9 @@ class EntityExtractor:
                 key = name_key(kind)
                 if len(key) >= 2 and key not in names:
                     names[key] = (listed, condition)
+            if base in _GASEOUS_ELEMENTS:
+                # 氮[压缩的或液化的] is 氮气 in every plant: a gaseous element is written with 气
+                names.setdefault(name_key(f"{base}气"), (listed, ""))
         return names
 
     @staticmethod
@@ -200,12 +263,31 @@ class EntityExtractor:
                 found.setdefault(_normal(term), named)
         return sorted(found.items(), key=lambda kv: -len(kv[0]))
 
+    @staticmethod
+    def _factor_names(catalogues: CatalogueSet) -> list[tuple[str, HazardFactorEntry]]:
+        """Names of the factors that are not substances, longest first (the catch-all 以上未提及… entries have none)."""
+        found: dict[str, HazardFactorEntry] = {}
+        for h in catalogues.hazard_factors:
+            if h.category not in FACTOR_CATEGORIES or h.name.startswith("以上未提及"):
+                continue
+            names = [h.name, h.short_name or "", *h.aliases]
+            source = _RADIATION_SOURCE.match(h.name)
+            if source is not None:
+                device = source.group(1)
+                names += [device, device.removesuffix("装置")]
+            for n in names:
+                if len(n) >= 2:
+                    found.setdefault(_normal(n), h)
+        return sorted(found.items(), key=lambda kv: -len(kv[0]))
+
     def run(self, text: str) -> Extracted:
         """The entities of one text."""
         norm = _normal(text)
         out = Extracted(headcount=_headcount(norm))
         out.substances = self._substances(norm)
         out.equipment = self._equipment_mentions(norm)
+        out.factors = self._factor_mentions(norm)
+        out.wastes = self._waste_mentions(norm)
         covered = [(m.start, m.start + len(m.text)) for m in out.substances]
         out.unknown = self._unknown(norm, covered)
         return out
@@ -219,6 +301,10 @@ class EntityExtractor:
             merged.substances += [m for m in one.substances if m.facts.name not in seen]
             names = {m.text for m in merged.equipment}
             merged.equipment += [m for m in one.equipment if m.text not in names]
+            factors = {f.entry.name for f in merged.factors}
+            merged.factors += [f for f in one.factors if f.entry.name not in factors]
+            wastes = {w.text for w in merged.wastes}
+            merged.wastes += [w for w in one.wastes if w.text not in wastes]
             known = {u.text for u in merged.unknown}
             merged.unknown += [u for u in one.unknown if u.text not in known]
             merged.headcount = max(filter(None, (merged.headcount, one.headcount)), default=None)
@@ -277,6 +363,50 @@ class EntityExtractor:
                 special, basis = _decide(entry, kind, parameters)
                 found.append(EquipmentMention(name, span[0], entry, kind, parameters, special, basis))
         return sorted(found, key=lambda e: e.start)
+
+    def _factor_mentions(self, norm: str) -> list[FactorMention]:
+        found: dict[str, FactorMention] = {}
+        taken: list[tuple[int, int]] = []
+        for name, entry in self._factors:
+            for m in re.finditer(re.escape(name), norm):
+                if any(a < m.end() and m.start() < b for a, b in taken):
+                    continue
+                if name in _CONDITION_FACTORS and _CONDITION_OF_WORK.match(norm[m.end() : m.end() + 2]) is None:
+                    continue
+                if _NEGATED.search(norm[max(0, m.start() - 8) : m.start()]):
+                    continue
+                taken.append((m.start(), m.end()))
+                found.setdefault(entry.name, FactorMention(name, m.start(), entry))
+        return sorted(found.values(), key=lambda f: f.start)
+
+    def _waste_mentions(self, norm: str) -> list[WasteMention]:
+        if self.wastes is None:
+            return []
+        found: dict[str, WasteMention] = {}
+        position = 0
+        for word in _WASTE_BREAK.split(norm):
+            start = norm.find(word, position) if word else position
+            position = start + len(word)
+            if not 2 <= len(word) <= 14 or ("废" not in word and _WASTE_END.search(word) is None):
+                continue
+            if _NEGATED.search(norm[max(0, start - 8) : start]):
+                continue
+            # the name itself or its longest head the 名录 names (废活性炭委托处置 → 废活性炭), else from its 废 on
+            # (产生废切削液 → 废切削液)
+            spans = [
+                (i, j)
+                for i in [0, *(i for i, ch in enumerate(word) if ch == "废" and i > 0)]
+                for j in range(len(word), i + 1, -1)
+            ]
+            for i, j in spans:
+                name = word[i:j]
+                if len(name) < 3 or ("废" not in name and _WASTE_END.search(name) is None):
+                    continue
+                match = self.wastes.match(name)
+                if match is not None:
+                    found.setdefault(name, WasteMention(name, start + i, match))
+                    break
+        return sorted(found.values(), key=lambda w: w.start)
 
     def _unknown(self, norm: str, covered: Sequence[tuple[int, int]]) -> list[UnknownSubstance]:
         out: dict[str, UnknownSubstance] = {}

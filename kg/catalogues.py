@@ -440,8 +440,12 @@ class CatalogueSet:
                 if len(hits := by_base.get(_base(n), [])) == 1:
                     return hits[0]
             # a qualified threshold entry (甲醛(含量>90%)) does not take over an entry of its CAS number
-            for c in numbers if by_number and (loose or _base(names[0]) == name_key(names[0])) else ():
-                if len(hits := by_cas.get(c, [])) == 1:
+            # (甲醛溶液), unless both name the same substance in another state (氧(压缩的或液化的), 氧[…])
+            unqualified = _base(names[0]) == name_key(names[0])
+            for c in numbers if by_number else ():
+                if len(hits := by_cas.get(c, [])) == 1 and (
+                    loose or unqualified or _base(records[hits[0]]["name"]) == _base(names[0])
+                ):
                     return hits[0]
             return None
 

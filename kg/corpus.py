@@ -14,6 +14,7 @@ Files and their top-level keys::
     indicators.yaml   indicators:   IndicatorEntry    (five-level 环节-岗位-指标-标准-方法 library)
     training.yaml     courses:      CourseEntry       (training catalog addressing risks)
     topics_*.yaml     topics:       TopicEntry        (条文主旨 and practice keywords per article, a retrieval aid)
+    hazards.yaml      classes:      HazardClassEntry  (a class of catalogue fact → the risks it brings, and why)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -43,6 +44,8 @@ __all__ = [
     "ArticleRef",
     "LineLoader",
     "CourseEntry",
+    "HazardClassEntry",
+    "HazardKind",
     "IndicatorEntry",
     "KnowledgeBase",
     "ObligationEntry",
@@ -225,6 +228,43 @@ class TopicEntry(_Entry):
         return {"topic": topic.topic, "keywords": list(topic.keywords)} if topic else {"topic": "", "keywords": []}
 
 
+HazardKind = Literal["危险性类别", "名录", "特种设备", "职业病危害因素", "危险废物"]
+
+
+class HazardClassEntry(_Entry):
+    """A class of catalogue fact (a hazard class, a listing, an equipment class, a hazard factor) and the
+    risks it brings into a process, with the standard or article it rests on.
+
+    ``risks`` apply wherever the fact occurs, ``storage`` where the substance is stored, ``use`` where it is
+    used in production; ``special`` only for an item that 特种设备目录's parameters make special equipment.
+    """
+
+    id: str
+    kind: HazardKind
+    name: str
+    match: list[str] = Field(min_length=1, description="Class names, listing names, equipment codes or factor names")
+    categories: list[str] = Field(default_factory=list, description="Only these hazard categories (prefixes)")
+    all_of: list[str] = Field(default_factory=list, description="Other hazard classes the substance must have")
+    alone: bool = Field(default=False, description="Only when this is the substance's one hazard class")
+    special_only: bool = Field(default=False, description="Only for items that are special equipment")
+    condition: str = Field(default="", description="The applies_if condition this class establishes")
+    risks: list[str] = Field(default_factory=list)
+    storage: list[str] = Field(default_factory=list)
+    use: list[str] = Field(default_factory=list)
+    special: list[str] = Field(default_factory=list)
+    basis: str = Field(min_length=4, description="The catalogue entry, standard or article the links rest on")
+
+    def linked(self) -> list[tuple[str, str]]:
+        """Every (risk id, context) pair, the class's leading risk first: context 储存, 使用 (the activity's own
+        risks lead), '' (anywhere) or 特种设备."""
+        return [
+            *((r, "储存") for r in self.storage),
+            *((r, "使用") for r in self.use),
+            *((r, "") for r in self.risks),
+            *((r, "特种设备") for r in self.special),
+        ]
+
+
 class CourseEntry(_Entry):
     """A training course that addresses risks."""
 
@@ -245,6 +285,7 @@ _FILES: dict[str, tuple[str, type[_Entry]]] = {
     "indicators": ("indicators", IndicatorEntry),
     "training": ("courses", CourseEntry),
     "topics": ("topics", TopicEntry),
+    "hazards": ("classes", HazardClassEntry),
 }
 
 
@@ -260,6 +301,7 @@ class KnowledgeBase:
     indicators: list[IndicatorEntry]
     courses: list[CourseEntry]
     topics: list[TopicEntry] = field(default_factory=list)
+    hazard_classes: list[HazardClassEntry] = field(default_factory=list)
     origins: dict[str, str] = field(default_factory=dict)
 
     def where(self, entry_id: str) -> str:
@@ -356,6 +398,7 @@ def load_knowledge_base(root: Path) -> KnowledgeBase:
         indicators=[e for e, _ in found["indicators"] if isinstance(e, IndicatorEntry)],
         courses=[e for e, _ in found["training"] if isinstance(e, CourseEntry)],
         topics=[e for e, _ in found["topics"] if isinstance(e, TopicEntry)],
+        hazard_classes=[e for e, _ in found["hazards"] if isinstance(e, HazardClassEntry)],
         origins=origins,
     )
     _check_references(kb)
@@ -385,6 +428,8 @@ def _check_references(kb: KnowledgeBase) -> None:
         need(ind.id, "obligation", ind.measures_obligations, obligations)
     for course in kb.courses:
         need(course.id, "risk", course.addresses, risks)
+    for klass in kb.hazard_classes:
+        need(klass.id, "risk", [r for r, _ in klass.linked()], risks)
     for reg in kb.regulations:
         if reg.replaced_by is not None:
             need(reg.id, "regulation", [reg.replaced_by], regulations)

@@ -15,6 +15,7 @@ from kg.corpus import ArticleRef, IndicatorEntry, KnowledgeBase, ObligationEntry
 from kg.models import (
     Clause,
     Department,
+    HazardClass,
     Indicator,
     Label,
     Node,
@@ -118,6 +119,7 @@ def knowledge_base_batch(kb: KnowledgeBase, texts: Mapping[str, ArticleText] | N
     _add_taxonomy(batch, kb)
     _add_obligations(batch, kb, texts)
     _add_indicators(batch, kb)
+    _add_hazard_classes(batch, kb)
     batch.add_nodes(
         TrainingCourse(id=c.id, title=c.title, hours=c.hours, audience=list(c.audience), description=c.description)
         for c in kb.courses
@@ -129,6 +131,44 @@ def knowledge_base_batch(kb: KnowledgeBase, texts: Mapping[str, ArticleText] | N
         (Edge(c.id, r, source=KB_SOURCE) for c in kb.courses for r in c.addresses),
     )
     return batch
+
+
+def _add_hazard_classes(batch: GraphBatch, kb: KnowledgeBase) -> None:
+    """Classes of catalogue fact, the risks they trigger per context, and the duties their condition governs."""
+    batch.add_nodes(
+        HazardClass(
+            id=h.id,
+            kind=h.kind,
+            name=h.name,
+            match=list(h.match),
+            categories=list(h.categories),
+            all_of=list(h.all_of),
+            alone=h.alone,
+            special_only=h.special_only,
+            condition=h.condition,
+            basis=h.basis,
+        )
+        for h in kb.hazard_classes
+    )
+    batch.add_edges(
+        Rel.TRIGGERS,
+        Label.HAZARD_CLASS,
+        Label.RISK,
+        # score: the link's place in the class's list (0 leads), so the graph keeps the order
+        (
+            Edge(h.id, rid, score=float(rank), reason=context, source=h.basis)
+            for h in kb.hazard_classes
+            for rank, (rid, context) in enumerate(h.linked())
+        ),
+    )
+    governed = [
+        Edge(h.id, o.id, reason=f"applies_if {h.condition}", source=h.basis)
+        for h in kb.hazard_classes
+        if h.condition
+        for o in kb.obligations
+        if h.condition in o.applies_if
+    ]
+    batch.add_edges(Rel.GOVERNED_BY, Label.HAZARD_CLASS, Label.OBLIGATION, governed)
 
 
 def _add_regulations(batch: GraphBatch, kb: KnowledgeBase) -> None:

@@ -18,6 +18,7 @@ __all__ = [
     "Clause",
     "Comparator",
     "Department",
+    "HazardClass",
     "Enterprise",
     "EnterpriseProcess",
     "EnterpriseVersion",
@@ -78,6 +79,7 @@ class Label(StrEnum):
     ENTERPRISE_VERSION = "EnterpriseVersion"
     TRAINING_COURSE = "TrainingCourse"
     LIMIT_VALUE = "LimitValue"
+    HAZARD_CLASS = "HazardClass"
 
 
 class Rel(StrEnum):
@@ -102,6 +104,7 @@ class Rel(StrEnum):
     MATCHES = "MATCHES"
     RELATES_TO = "RELATES_TO"
     HAS_VERSION = "HAS_VERSION"
+    TRIGGERS = "TRIGGERS"
 
 
 class RatingBands(BaseModel):
@@ -374,6 +377,26 @@ class TrainingCourse(Node):
     description: str = ""
 
 
+class HazardClass(Node):
+    """A class of catalogue fact (危险性类别, 名录, 特种设备 class, 职业病危害因素) with what it matches.
+
+    ``TRIGGERS`` edges lead to the risks the class brings (``reason`` = the context: '' anywhere, 储存, 使用,
+    特种设备), ``GOVERNED_BY`` edges to the duties its condition governs; ``basis`` names the source.
+    """
+
+    label: ClassVar[Label] = Label.HAZARD_CLASS
+
+    kind: str
+    name: str
+    match: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    all_of: list[str] = Field(default_factory=list)
+    alone: bool = False
+    special_only: bool = False
+    condition: str = ""
+    basis: str = ""
+
+
 class LimitValue(Node):
     """One limit value of a standard's table: pollutant, limit, unit and the conditions of its column."""
 
@@ -407,6 +430,7 @@ NODE_TYPES: dict[Label, type[Node]] = {
         EnterpriseVersion,
         TrainingCourse,
         LimitValue,
+        HazardClass,
     )
 }
 

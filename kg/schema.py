@@ -22,7 +22,7 @@ REL_ENDPOINTS: dict[Rel, tuple[tuple[Label, Label], ...]] = {
     Rel.HAS_PROCESS: ((Label.STAGE, Label.PROCESS), (Label.ENTERPRISE, Label.ENTERPRISE_PROCESS)),
     # from an enterprise's process: its candidate risks while no template fits (score, evidence as reason)
     Rel.HAS_RISK: ((Label.PROCESS, Label.RISK), (Label.ENTERPRISE_PROCESS, Label.RISK)),
-    Rel.GOVERNED_BY: ((Label.RISK, Label.OBLIGATION),),
+    Rel.GOVERNED_BY: ((Label.RISK, Label.OBLIGATION), (Label.HAZARD_CLASS, Label.OBLIGATION)),
     Rel.DERIVED_FROM: ((Label.OBLIGATION, Label.CLAUSE),),
     Rel.PENALIZED_BY: ((Label.OBLIGATION, Label.CLAUSE),),
     Rel.PART_OF: (
@@ -42,6 +42,8 @@ REL_ENDPOINTS: dict[Rel, tuple[tuple[Label, Label], ...]] = {
     Rel.MATCHES: ((Label.OBLIGATION, Label.OBLIGATION),),
     Rel.RELATES_TO: ((Label.OBLIGATION, Label.RISK), (Label.OBLIGATION, Label.PROCESS)),
     Rel.HAS_VERSION: ((Label.ENTERPRISE, Label.ENTERPRISE_VERSION),),
+    # a class of catalogue fact → the risks it brings (reason: the context, '' anywhere, 储存, 使用, 特种设备)
+    Rel.TRIGGERS: ((Label.HAZARD_CLASS, Label.RISK),),
 }
 
 #: Properties every relationship may carry: a score and the reason (provenance of the link).

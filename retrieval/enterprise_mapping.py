@@ -19,6 +19,7 @@ from ingestion.enterprise.models import EnterpriseExtraction, ExtractedProcess, 
 from kg.corpus import KnowledgeBase
 from kg.errors import NotFoundError, UnsupportedDocumentError
 from retrieval.change.catalog import KnowledgeCatalog
+from retrieval.change.hazards import hazard_classes_of
 from retrieval.change.inputs import ChangeRequest, ChangeScenario, EnterpriseProfile, GapScenario, ProcessInput
 from retrieval.change.matching import ProcessMatcher, RiskScorer
 from retrieval.change.models import ProcessMatch, RiskProposal
@@ -116,6 +117,7 @@ def catalog_from_knowledge_base(kb: KnowledgeBase) -> KnowledgeCatalog:
         indicator_risks={},
         indicator_duties={},
         regulations={},
+        hazard_classes=hazard_classes_of(kb),
     )
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ingestion.catalogue_texts import read_drug_precursors
 from ingestion.enterprise import EnterpriseDocumentImporter
-from ingestion.enterprise.wastes import HazardousWasteList
 from ingestion.entities import EntityExtractor
+from ingestion.wastes import HazardousWasteList
 from kg.catalogues import load_catalogues
 
 REPO = Path(__file__).resolve().parents[1]

@@ -20,8 +20,8 @@ import yaml
 from evals.enterprise_extraction import FIXTURES, REPO, Extracted, materialize, score_case, summarize
 from ingestion.catalogue_texts import read_drug_precursors
 from ingestion.enterprise import EnterpriseDocumentImporter
-from ingestion.enterprise.wastes import HazardousWasteList
 from ingestion.entities import EntityExtractor
+from ingestion.wastes import HazardousWasteList
 from kg.catalogues import load_catalogues
 from kg.corpus import load_knowledge_base
 from retrieval.enterprise_mapping import EnterpriseImport, EnterpriseMapper, catalog_from_knowledge_base

@@ -27,9 +27,9 @@ from ingestion.enterprise.models import (
     ExtractedProcess,
 )
 from ingestion.enterprise.text_parser import EnterpriseTextParser
-from ingestion.enterprise.wastes import HazardousWasteList
 from ingestion.entities import EntityExtractor
 from ingestion.loaders import load_document
+from ingestion.wastes import HazardousWasteList
 from kg.errors import IngestionError
 
 __all__ = ["EnterpriseDocumentImporter", "Progress"]

@@ -20,8 +20,8 @@ import re
 import unicodedata
 
 from ingestion.enterprise.models import ExtractedEquipment, ExtractedMaterial, Provenance
-from ingestion.enterprise.wastes import HazardousWasteList, WasteMatch
 from ingestion.entities import EntityExtractor, EquipmentMention, SubstanceMention, decide_special
+from ingestion.wastes import HazardousWasteList, WasteMatch
 from kg.catalogues import SubstanceFacts, name_key
 
 __all__ = ["COATING_AUXILIARIES", "CatalogueJudge"]

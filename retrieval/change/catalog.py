@@ -19,7 +19,15 @@ from kg.models import Label, Rel
 from kg.store import GraphStore
 from retrieval.change.text import bigrams, dice, normalize
 
-__all__ = ["CatalogDuty", "ClauseLookup", "GraphCatalogLoader", "KnowledgeCatalog", "Successor", "article_key"]
+__all__ = [
+    "CatalogDuty",
+    "CatalogHazardClass",
+    "ClauseLookup",
+    "GraphCatalogLoader",
+    "KnowledgeCatalog",
+    "Successor",
+    "article_key",
+]
 
 Props = dict[str, Any]
 
@@ -71,6 +79,27 @@ class CatalogDuty:
         return self.modality in ("不得", "禁止", "严禁")
 
 
+@dataclass(frozen=True)
+class CatalogHazardClass:
+    """A class of catalogue fact as the graph holds it (``HazardClass``), with the risks it triggers.
+
+    ``triggers`` are (risk id, context) pairs, the class's leading risk first; context '' is anywhere,
+    储存 storage, 使用 use in production, 特种设备 an item that is special equipment.
+    """
+
+    id: str
+    kind: str
+    name: str
+    match: tuple[str, ...]
+    basis: str
+    triggers: tuple[tuple[str, str], ...]
+    categories: tuple[str, ...] = ()
+    all_of: tuple[str, ...] = ()
+    alone: bool = False
+    special_only: bool = False
+    condition: str = ""
+
+
 @dataclass
 class KnowledgeCatalog:
     """Everything the change, gap and impact steps read from the graph, indexed by id."""
@@ -84,6 +113,7 @@ class KnowledgeCatalog:
     indicator_risks: dict[str, list[str]]
     indicator_duties: dict[str, list[str]]
     regulations: dict[str, Props]
+    hazard_classes: list[CatalogHazardClass] = field(default_factory=list)
     duties_by_article: dict[str, list[str]] = field(default_factory=dict)
     risks_of_duty: dict[str, list[str]] = field(default_factory=dict)
     indicators_of_duty: dict[str, list[str]] = field(default_factory=dict)
@@ -226,7 +256,34 @@ class GraphCatalogLoader:
             indicator_risks=indicator_risks,
             indicator_duties=indicator_duties,
             regulations=regulations,
+            hazard_classes=self._hazard_classes(set(risks)),
         )
+
+    def _hazard_classes(self, risks: Collection[str]) -> list[CatalogHazardClass]:
+        out = []
+        for props in sorted(self.store.find(Label.HAZARD_CLASS), key=lambda p: str(p["id"])):
+            edges = sorted(
+                (float(n.props.get("score") or 0.0), str(n.node["id"]), str(n.props.get("reason") or ""))
+                for n in self.store.neighbours(Label.HAZARD_CLASS, str(props["id"]), rels=[Rel.TRIGGERS])
+                if n.direction == "out" and n.node["id"] in risks
+            )
+            triggers = [(rid, context) for _, rid, context in edges]
+            out.append(
+                CatalogHazardClass(
+                    id=str(props["id"]),
+                    kind=str(props.get("kind") or ""),
+                    name=str(props.get("name") or ""),
+                    match=tuple(props.get("match") or ()),
+                    basis=str(props.get("basis") or ""),
+                    triggers=tuple(triggers),
+                    categories=tuple(props.get("categories") or ()),
+                    all_of=tuple(props.get("all_of") or ()),
+                    alone=bool(props.get("alone")),
+                    special_only=bool(props.get("special_only")),
+                    condition=str(props.get("condition") or ""),
+                )
+            )
+        return out
 
     def _duty(self, props: Props, regulations: dict[str, Props]) -> CatalogDuty:
         current: list[tuple[int, str]] = []

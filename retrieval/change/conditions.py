@@ -349,11 +349,14 @@ class ConditionInferrer:
         self.triggers = {k: tuple(normalize(t) for t in v) for k, v in (triggers or TRIGGERS).items()}
         self.facts = facts
 
-    def established(self, text: str) -> Conditions:
+    def read(self, text: str) -> Extracted:
+        """What ``text`` names, read against the catalogues (nothing without a reader)."""
+        return Extracted() if self.facts is None else self.facts.run(normalize(text))
+
+    def established(self, text: str | Extracted) -> Conditions:
         """The conditions the catalogues' facts establish for what ``text`` names (none without a reader)."""
-        if self.facts is None:
-            return Conditions()
-        return Conditions(met=fact_conditions(self.facts.run(normalize(text))))
+        found = self.read(text) if isinstance(text, str) else text
+        return Conditions(met=fact_conditions(found))
 
     def run(self, profile: EnterpriseProfile, change: ChangeRequest | None = None) -> Conditions:
         """The conditions met, with their evidence."""

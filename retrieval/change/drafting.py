@@ -5,7 +5,8 @@ the library's indicators are scored by how much of what they measure the change 
 duties they measure, weighted by rank), how well their name fits the change, and rates are preferred to
 counts of violations; then a greedy pass discounts every further indicator whose main risk is already
 measured. A chosen duty no library indicator measures gets a templated one: "{主题}{动作}率" ≥ 100% for
-应当/必须, "{主题}违规发生次数" ≤ 0 for a prohibition.
+应当/必须, "{主题}违规发生次数" ≤ 0 for a prohibition. :func:`scoped` names an indicator measuring a risk that
+the catalogues' facts of the change bring for those facts (…检测点合格率（甲苯、丁酮）).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from retrieval.change.inputs import LawArticle
 from retrieval.change.models import IndicatorProposal, ObligationProposal, RiskProposal
 from retrieval.change.text import bigrams, contains_any, dice
 
-__all__ = ["IndicatorDrafter"]
+__all__ = ["IndicatorDrafter", "scoped"]
 
 #: Scoring of library indicators (chosen on the change dev set, see evals/README.md).
 RISK_WEIGHT = 1.0  # the best affected risk the indicator measures
@@ -140,7 +141,20 @@ class IndicatorDrafter:
         )
         affected = [r for r in self.catalog.risks_of_duty.get(ob.duty_id, []) if r in risk_score]
         main = max(affected, key=lambda r: risk_score[r]) if affected else f"duty:{ob.duty_id}"
+        if affected:
+            proposal = proposal.model_copy(update={"risk_ids": [main]})
         return _Candidate(proposal, main)
+
+
+def scoped(proposal: IndicatorProposal, risks: Sequence[RiskProposal]) -> IndicatorProposal:
+    """The indicator named for what the change names that brings its risks (职业病危害因素检测点合格率（甲苯、丁酮）),
+    so the expert sees what it is to watch (after validation: the suffix is no part of what it measures)."""
+    facts = {r.id: r.facts for r in risks if r.facts}
+    about = list(dict.fromkeys(e for r in proposal.risk_ids for e in facts.get(r, [])))
+    about = [e for e in about if e not in proposal.name and not any(e != o and e in o for o in about)][:3]
+    if not about:
+        return proposal
+    return proposal.model_copy(update={"name": f"{proposal.name}（{'、'.join(about)}）"})
 
 
 def _diversified(candidates: Sequence[_Candidate]) -> list[IndicatorProposal]:

@@ -5,23 +5,35 @@ when an embedder is given, the cosine of the text to the template's description,
 knowledge base has never seen still find their template. Risks are scored by their keywords in the
 text of the change, plus the weight of the templates that list them, plus two kinds of evidence no
 keyword carries: a status the change brings about (a construction project, a permit class, 四新) that
-governs the risk's duties, and a regulation the change names that states the risk's leading duty. A
+governs the risk's duties, a regulation the change names that states the risk's leading duty, and the
+catalogues' facts of what the change names (:mod:`retrieval.change.hazards`: 甲苯 is 易燃液体 → fire and
+explosion where it is used; a 桥式起重机 is 起重机械 → 起重伤害). A
 risk whose name speaks of a situation the enterprise is not in (易制爆, 剧毒, 射线 …) gets neither.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
 from retrieval.change.catalog import KnowledgeCatalog
 from retrieval.change.conditions import FACT_CONDITIONS, PROJECT_CONDITIONS, TRIGGERS, Conditions, duty_applies
+from retrieval.change.hazards import FactRisk
 from retrieval.change.models import ProcessMatch, RiskProposal
 from retrieval.change.text import dice, hits, normalize
 from retrieval.embedder import Embedder
 
-__all__ = ["LAW_WEIGHT", "TRIGGER_WEIGHT", "ProcessMatcher", "RiskScorer", "names_absent", "status_conditions"]
+__all__ = [
+    "FACT_WEIGHT",
+    "LISTING_WEIGHT",
+    "LAW_WEIGHT",
+    "TRIGGER_WEIGHT",
+    "ProcessMatcher",
+    "RiskScorer",
+    "names_absent",
+    "status_conditions",
+]
 
 #: Conditions whose trigger words (化学品, 焊, 废气 …) are too common to mark a risk as another situation's.
 _BROAD = frozenset(
@@ -42,6 +54,17 @@ _BROAD = frozenset(
 TRIGGER_WEIGHT = 0.8
 #: Score a risk gets when the change names the regulation that states its leading duty.
 LAW_WEIGHT = 1.5
+#: Score a risk gets when a hazard class, equipment class or hazard factor of what the change names brings it.
+FACT_WEIGHT = 1.5
+#: Score a risk gets when only a listing (危险化学品目录, 剧毒, 易制爆 …) of what the change names brings it.
+LISTING_WEIGHT = 0.8
+#: Share of those scores when the catalogue holds the entity only under a condition to confirm (闭杯闪点≤60℃).
+UNCONFIRMED_SHARE = 0.5
+#: Share for a class's further risks: its leading one (the first its activity reaches) counts in full.
+FOLLOWING_SHARE = 0.5
+#: Share when every entity bringing the risk was the enterprise's before the change (a scale-up of a paint
+#: line it already ran): the change's new facts come first.
+KNOWN_SHARE = 0.5
 
 
 class ProcessMatcher:
@@ -117,6 +140,7 @@ class RiskScorer:
         triggered: Conditions | None = None,
         established: Conditions | None = None,
         laws: Collection[str] = (),
+        facts: Mapping[str, FactRisk] | None = None,
     ) -> list[RiskProposal]:
         """Every risk with some evidence, best first.
 
@@ -132,7 +156,11 @@ class RiskScorer:
                 governs counts as evidenced, like one of a status the change brings about.
             laws: regulations the change names (a new law): a risk whose leading duty one of them states
                 counts as evidenced.
+            facts: the risks the catalogues' facts of what the change names bring
+                (:class:`retrieval.change.hazards.FactRiskReasoner`); the risk's name then says what it is
+                about (易燃溶剂使用场所火灾爆炸（甲苯）).
         """
+        facts = facts or {}
         best = max((t.score for t in templates), default=1.0) or 1.0
         weight: dict[str, tuple[float, str]] = {}
         for t in templates:
@@ -152,12 +180,23 @@ class RiskScorer:
             classes = status_conditions(self.catalog, rid, conditions, established, kinds=FACT_CONDITIONS)
             status = sorted({*status, *classes})
             named = bool(laws) and self._states(rid, conditions, laws)
-            if not found and tmpl == 0.0 and not status and not named:
+            fact = facts.get(rid)
+            if not found and tmpl == 0.0 and not status and not named and fact is None:
                 continue
             # a status the change names outright (升为重点管理) weighs more than one inferred from its kind
             spelled = any(c in normalize(focus) for c in status)
             score += TRIGGER_WEIGHT * bool(status) * (1 + spelled) + LAW_WEIGHT * named
-            evidence = [f"关键词：{'、'.join(found)}"] if found else []
+            name = str(risk["name"])
+            if fact is not None:
+                share = (1.0 if fact.leading else FOLLOWING_SHARE) * (1.0 if fact.confirmed else UNCONFIRMED_SHARE)
+                share *= 1.0 if fact.new else KNOWN_SHARE
+                score += (FACT_WEIGHT if fact.specific else LISTING_WEIGHT) * share
+                about = [e for e in fact.entities if normalize(e) not in normalize(name)]
+                if about:
+                    name = f"{name}（{'、'.join(about[:3])}）"
+            evidence = [f"目录事实：{e}" for e in fact.evidence[:3]] if fact is not None else []
+            if found:
+                evidence.append(f"关键词：{'、'.join(found)}")
             if status:
                 evidence.append(f"变更带来：{'、'.join(status)}")
             if named:
@@ -167,11 +206,12 @@ class RiskScorer:
             out.append(
                 RiskProposal(
                     id=rid,
-                    name=str(risk["name"]),
+                    name=name,
                     category=str(risk.get("category", "")),
                     score=score,
                     evidence=evidence,
                     conditions=status,
+                    facts=list(fact.entities) if fact is not None else [],
                 )
             )
         out.sort(key=lambda r: (-r.score, r.id))

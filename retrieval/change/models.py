@@ -39,6 +39,10 @@ class RiskProposal(BaseModel):
     conditions: list[str] = Field(
         default_factory=list, description="The enterprise's statuses the change brings about that govern it"
     )
+    facts: list[str] = Field(
+        default_factory=list,
+        description="What the change names whose catalogue classes bring the risk (substances, equipment, factors)",
+    )
 
 
 class ObligationProposal(BaseModel):

@@ -9,12 +9,13 @@ near-duplicate of an indicator already proposed takes no slot.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from retrieval.change.catalog import ClauseLookup, KnowledgeCatalog
 from retrieval.change.conditions import ConditionInferrer, FactReader
-from retrieval.change.drafting import IndicatorDrafter
+from retrieval.change.drafting import IndicatorDrafter, scoped
 from retrieval.change.duties import DutySelector
+from retrieval.change.hazards import FactRiskReasoner, change_contexts
 from retrieval.change.inputs import ChangeScenario, EnterpriseProfile
 from retrieval.change.matching import ProcessMatcher, RiskScorer
 from retrieval.change.models import ChangeProposal, IndicatorProposal, ObligationProposal, ProcessMatch
@@ -57,6 +58,7 @@ class ChangeProposer:
         self.retriever = retriever
         self.matcher = matcher or ProcessMatcher(catalog)
         self.risks = RiskScorer(catalog)
+        self.hazards = FactRiskReasoner(catalog.hazard_classes)
         self.inferrer = ConditionInferrer(facts=facts)
         self.duties = DutySelector(catalog, clauses)
         self.drafter = IndicatorDrafter(catalog)
@@ -72,14 +74,18 @@ class ChangeProposer:
         templates = self._templates(scenario)
         focus = change.text
         laws = self.catalog.named_regulations(change.description)
+        named = self.inferrer.read(change.text)
+        before = "\n".join([scenario.enterprise, *(p.text for p in scenario.processes_before)])
+        stage = change.process.stage if change.process is not None else ""
         scored = self.risks.run(
             focus,
             templates,
             context=profile.text,
             conditions=conditions,
             triggered=focus_conditions,
-            established=self.inferrer.established(change.text),
+            established=self.inferrer.established(named),
             laws=laws,
+            facts=self.hazards.run(named, change_contexts(change.text, stage), known=self.inferrer.read(before)),
         )
         best = scored[0].score if scored else 0.0
         affected = [r for r in scored if r.score >= RISK_FLOOR * best]
@@ -97,7 +103,9 @@ class ChangeProposer:
         )
         obligations = obligations[:MAX_OBLIGATIONS]
         drafted = self.drafter.run(obligations, risks, focus)
-        indicators = self._validated(drafted, obligations, existing, change.description)
+        fits = {r.id for r in affected}
+        validated = self._validated(drafted, obligations, existing, change.description, fits)
+        indicators = [scoped(i, risks) for i in validated]
         return ChangeProposal(
             id=scenario.id,
             change=change.description,
@@ -141,9 +149,11 @@ class ChangeProposer:
         obligations: Sequence[ObligationProposal],
         existing: Sequence[IndicatorProposal],
         change: str,
+        affected: Collection[str],
     ) -> list[IndicatorProposal]:
         by_duty = {o.duty_id: o for o in obligations}
         chosen: list[IndicatorProposal] = []
+        unfit: list[IndicatorProposal] = []
         for candidate in drafted:
             if len(chosen) >= MAX_INDICATORS:
                 break
@@ -151,7 +161,13 @@ class ChangeProposer:
             # indicator is still shown, with the verdict saying so
             if any(c.name == candidate.name for c in chosen) or not self.validator.distinct(candidate, chosen):
                 continue
-            checked = self.validator.run(candidate, [*existing, *chosen])
+            checked = self.validator.run(
+                candidate, [*existing, *chosen], affected=affected, chosen_duties=list(by_duty)
+            )
+            if not next(v.ok for v in checked.verdicts if v.rule == "fits_change"):
+                # measuring none of the change's risks: shown only when no fitting indicator is left
+                unfit.append(checked)
+                continue
             chain = [f"变更：{change[:60]}"]
             for duty_id in checked.duty_ids[:2]:
                 ob = by_duty.get(duty_id)
@@ -160,4 +176,4 @@ class ChangeProposer:
                     chain.append(f"义务：《{ob.law}》第{ob.article}条“{ob.quote[:80]}”")
             chain.append(f"指标：{checked.name}")
             chosen.append(checked.model_copy(update={"chain": chain}))
-        return chosen
+        return chosen + unfit[: MAX_INDICATORS - len(chosen)]

@@ -12,6 +12,9 @@ Rules (one :class:`~retrieval.change.models.Verdict` each):
 - ``assigned``: a level (企业/部门/岗位) and an owner.
 - ``method_and_source``: an assessment method and a data source.
 - ``bands``: 合格 equals the target, 优秀 at least as strict.
+- ``fits_change`` (for a change's proposals only): the indicator measures a risk of the changed process —
+  one the change affects — or, measuring duties only, a duty chosen for it (a soldering-fume indicator
+  does not fit a pickling line, whatever duty they share).
 
 A failing candidate keeps its verdicts: it is shown to the expert with its failures, never dropped.
 """
@@ -19,7 +22,7 @@ A failing candidate keeps its verdicts: it is shown to the expert with its failu
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from retrieval.change.catalog import ClauseLookup, KnowledgeCatalog
 from retrieval.change.inputs import CurrentIndicator
@@ -89,8 +92,19 @@ class IndicatorValidator:
         self.catalog = catalog
         self.clauses = clauses
 
-    def run(self, candidate: IndicatorProposal, existing: Sequence[IndicatorProposal] = ()) -> IndicatorProposal:
-        """The candidate with its verdicts and status ``validated`` when all pass, else ``proposed``."""
+    def run(
+        self,
+        candidate: IndicatorProposal,
+        existing: Sequence[IndicatorProposal] = (),
+        *,
+        affected: Collection[str] | None = None,
+        chosen_duties: Collection[str] = (),
+    ) -> IndicatorProposal:
+        """The candidate with its verdicts and status ``validated`` when all pass, else ``proposed``.
+
+        ``affected`` (a change's proposals): the ids of the risks the change affects, and ``chosen_duties``
+        the duties chosen for it, for the ``fits_change`` rule; None leaves the rule out.
+        """
         verdicts = [
             self._citations(candidate),
             _quantified(candidate),
@@ -100,6 +114,8 @@ class IndicatorValidator:
             _method_and_source(candidate),
             _bands(candidate),
         ]
+        if affected is not None:
+            verdicts.append(self._fits(candidate, affected, chosen_duties))
         ok = all(v.ok for v in verdicts)
         return candidate.model_copy(update={"verdicts": verdicts, "status": "validated" if ok else "proposed"})
 
@@ -107,6 +123,23 @@ class IndicatorValidator:
     def distinct(candidate: IndicatorProposal, others: Sequence[IndicatorProposal]) -> bool:
         """Whether a candidate passes the ``not_duplicate`` rule against ``others``."""
         return _not_duplicate(candidate, others).ok
+
+    def _fits(self, c: IndicatorProposal, affected: Collection[str], chosen_duties: Collection[str]) -> Verdict:
+        measured = self.catalog.indicator_risks.get(c.library_id or "", []) or c.risk_ids
+        names = [str(self.catalog.risks.get(r, {}).get("name", r)) for r in measured]
+        if measured:
+            hit = [n for r, n in zip(measured, names, strict=True) if r in affected]
+            if hit:
+                return Verdict(rule="fits_change", ok=True, reason=f"衡量变更涉及的风险：{'、'.join(hit[:3])}")
+            return Verdict(
+                rule="fits_change",
+                ok=False,
+                reason=f"所衡量的风险（{'、'.join(names[:3])}）不属于变更涉及的工序",
+                suggestion="改选衡量本次变更风险的指标",
+            )
+        if set(c.duty_ids) & set(chosen_duties):
+            return Verdict(rule="fits_change", ok=True, reason="衡量为本次变更选定的义务")
+        return Verdict(rule="fits_change", ok=False, reason="既不衡量变更涉及的风险，也不衡量为其选定的义务")
 
     def _citations(self, c: IndicatorProposal) -> Verdict:
         if not c.cites:

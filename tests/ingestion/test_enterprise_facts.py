@@ -12,7 +12,7 @@ from ingestion.enterprise import EnterpriseExtraction
 from ingestion.enterprise.judge import CatalogueJudge
 from ingestion.enterprise.models import Provenance
 from ingestion.enterprise.pollution import split_pollutants, waste_code
-from ingestion.enterprise.wastes import HazardousWasteList, parse_waste_list
+from ingestion.wastes import HazardousWasteList, parse_waste_list
 from tests.enterprise_support import catalogue_facts, enterprise_importer, waste_list
 
 HERE = Provenance(file="t.md")

@@ -24,6 +24,8 @@ _CODE = re.compile(r"(?<![\d-])(\d{3}-\d{3}-(\d{2}))(?![\d-])")
 _HAZARD_TAIL = re.compile(r"\s{2,}(?:T|C|I|R|In)(?:\s*[，,/、]\s*(?:T|C|I|R|In))*\s*$")
 _HEADER = re.compile(r"废物类别\s+行业来源|^\s*\d{1,3}\s*$")
 _SPACES = re.compile(r"\s+")
+#: the kinds of waste the 名录's descriptions name, at the end of a plant's name for a waste (磷化渣, 电镀污泥)
+_WASTE_KIND = re.compile(r"(?:污泥|残渣|残液|废液|渣|泥)$")
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,16 @@ class HazardousWasteList:
         cores = [key] + ([key[1:]] if key.startswith("废") and len(key) >= 4 else [])
         hits = [e for e in self.entries if any(c in e.description for c in cores)]
         if not hits:
-            return None
+            # "<process><kind of waste>" (磷化渣, 电镀污泥): a row naming that process and that kind of waste
+            # (…磷化…工艺产生的…槽渣…)
+            kind = _WASTE_KIND.search(key.removeprefix("废"))
+            process = key.removeprefix("废")[: kind.start()] if kind else ""
+            if kind is None or len(process) < 2:
+                return None
+            hits = [e for e in self.entries if process in e.description and kind.group(0) in e.description]
+            cores = [process]
+            if not hits:
+                return None
         general = [e for e in hits if e.code.startswith("900-")]
         hits = general or hits
         if len(hits) > 1 and context:

@@ -1,0 +1,228 @@
+"""Risks reasoned from the catalogues' facts: what a text names → the classes it belongs to → their risks.
+
+A substance of 危险化学品目录 brings the risks of its hazard classes (易燃液体 → fires and explosions where it is
+used, VOCs; 急性毒性 → acute poisoning; 皮肤腐蚀 类别1 → chemical burns …) and of its listings (剧毒, 易制爆, 易制毒,
+高毒, 重点监管, a stored amount at or above its GB 18218 临界量); a 特种设备目录 item brings the risks of its class
+(起重机械 → 起重伤害 …) and, when its parameters make it special equipment, the registration and inspection
+risks; a 职业病危害因素 brings its occupational disease; a waste 国家危险废物名录 lists (HW17 磷化渣) brings the
+hazardous-waste risks and those of its class. The classes and their links are the knowledge base's
+``HazardClass`` nodes (``regulations_corpus/hazards.yaml``, each with the standard or article it rests on),
+so no substance, machine or factor is named here: a name the catalogues hold is enough.
+
+The context decides between storage and use risks, by the activities of 危险化学品安全管理条例 第二条: a
+change that stores (储存, 仓库, 储罐 …, or a process of a storage stage) gets the storage risks, one that uses
+a substance in production gets the use risks; a change that says neither gets both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ingestion.entities import EquipmentMention, Extracted, FactorMention, SubstanceMention, WasteMention
+from kg.corpus import KnowledgeBase
+from retrieval.change.catalog import CatalogHazardClass
+from retrieval.change.text import normalize
+
+__all__ = [
+    "STORAGE",
+    "USE",
+    "FactRisk",
+    "FactRiskReasoner",
+    "change_contexts",
+    "hazard_classes_of",
+]
+
+STORAGE = "储存"
+USE = "使用"
+_SPECIAL = "特种设备"
+#: Words of 危险化学品安全管理条例 for storing, and for using in production.
+_STORAGE_WORDS = ("储存", "贮存", "仓库", "库房", "储罐", "贮罐", "罐区", "存放", "仓储", "暂存")
+_USE_WORDS = ("使用", "用于", "投料", "投加", "调配", "配制", "生产线", "工序", "加工", "作业", "替代", "改用", "改为")
+_STORAGE_STAGES = ("原料采购与仓储", "仓储运输")
+_USE_STAGES = ("生产加工", "成品检验")
+
+
+def change_contexts(text: str, stage: str = "") -> frozenset[str]:
+    """The activities a change's text and its process's stage speak of (储存, 使用); both when neither is said."""
+    norm = normalize(text)
+    found = set()
+    if stage in _STORAGE_STAGES or any(w in norm for w in _STORAGE_WORDS):
+        found.add(STORAGE)
+    if stage in _USE_STAGES or any(w in norm for w in _USE_WORDS):
+        found.add(USE)
+    return frozenset(found or (STORAGE, USE))
+
+
+def hazard_classes_of(kb: KnowledgeBase) -> list[CatalogHazardClass]:
+    """The knowledge base's classes as the graph would hold them (for catalogs built without a graph)."""
+    return [
+        CatalogHazardClass(
+            id=h.id,
+            kind=h.kind,
+            name=h.name,
+            match=tuple(h.match),
+            basis=h.basis,
+            triggers=tuple(h.linked()),
+            categories=tuple(h.categories),
+            all_of=tuple(h.all_of),
+            alone=h.alone,
+            special_only=h.special_only,
+            condition=h.condition,
+        )
+        for h in kb.hazard_classes
+    ]
+
+
+@dataclass
+class FactRisk:
+    """A risk the facts bring, with what the text names and the classes that lead to it."""
+
+    risk_id: str
+    specific: bool  # through a hazard class, an equipment class or a factor, not only a listing
+    leading: bool  # the leading risk of some class the entity is in (the first its activities reach)
+    confirmed: bool  # some entity is in the class outright, not only under a condition to confirm
+    entities: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    new: bool = False  # some entity is new with the change (not named by the enterprise before it)
+
+    def add(self, entity: str, evidence: str) -> None:
+        # a name inside a longer one named too (起重机 of 桥式起重机) adds nothing
+        if entity not in self.entities and not any(entity in e for e in self.entities):
+            self.entities = [e for e in self.entities if e not in entity] + [entity]
+        if evidence not in self.evidence:
+            self.evidence.append(evidence)
+
+
+def _names(found: Extracted) -> set[str]:
+    """The entities of an extraction as the reasoner names them."""
+    return {
+        *(m.text for m in found.substances),
+        *(e.text for e in found.equipment),
+        *(f.text for f in found.factors),
+        *(w.text for w in found.wastes),
+    }
+
+
+@dataclass(frozen=True)
+class _Hit:
+    klass: CatalogHazardClass
+    entity: str
+    fact: str  # the fact of the catalogue that puts the entity in the class
+    special: bool = False  # an item 特种设备目录's parameters make special equipment (or may: undecided)
+    condition: str = ""  # the 目录 lists the entity only so (闭杯闪点≤60℃): to confirm
+
+
+class FactRiskReasoner:
+    """Reason from an extraction to the risks its facts bring.
+
+    Args:
+        classes: the knowledge base's classes of catalogue fact (:attr:`KnowledgeCatalog.hazard_classes`).
+    """
+
+    def __init__(self, classes: Sequence[CatalogHazardClass]) -> None:
+        self.by_kind: dict[str, list[CatalogHazardClass]] = {}
+        for c in classes:
+            self.by_kind.setdefault(c.kind, []).append(c)
+
+    def run(
+        self, found: Extracted, contexts: Collection[str] = (STORAGE, USE), *, known: Extracted | None = None
+    ) -> dict[str, FactRisk]:
+        """Risk id → the facts that bring it, for the activities in ``contexts``.
+
+        ``known`` is what the enterprise named before the change: a risk all of whose entities it already
+        had is not new with the change (``FactRisk.new`` False).
+        """
+        before = _names(known) if known is not None else set()
+        out: dict[str, FactRisk] = {}
+        hits = [
+            *(h for m in found.substances for h in self._substance(m)),
+            *(h for e in found.equipment for h in self._equipment(e)),
+            *(h for f in found.factors for h in self._factor(f)),
+            *(h for w in found.wastes for h in self._waste(w)),
+        ]
+        for hit in hits:
+            reached = [
+                (rid, context)
+                for rid, context in hit.klass.triggers
+                if (context != _SPECIAL or hit.special) and (context not in (STORAGE, USE) or context in contexts)
+            ]
+            for place, (rid, _) in enumerate(reached):
+                specific = hit.klass.kind != "名录" and not hit.klass.special_only
+                risk = out.setdefault(rid, FactRisk(rid, specific, place == 0, not hit.condition))
+                risk.specific = risk.specific or specific
+                risk.leading = risk.leading or place == 0
+                risk.confirmed = risk.confirmed or not hit.condition
+                risk.new = risk.new or hit.entity not in before
+                check = f"，待确认：{hit.condition}" if hit.condition else ""
+                risk.add(hit.entity, f"{hit.entity}：{hit.fact}{check} → {hit.klass.name}（{hit.klass.basis}）")
+        return out
+
+    def _substance(self, m: SubstanceMention) -> Iterable[_Hit]:
+        f = m.facts
+        listings = {
+            "危险化学品": f.listed,
+            "剧毒化学品": f.toxic,
+            "易制爆": f.explosive_precursor,
+            "易制毒化学品": bool(f.drug_precursor),
+            "高毒物品": f.highly_toxic,
+            "重点监管危险化学品": f.key_supervised,
+            "重大危险源": m.amount_t is not None and f.threshold_t is not None and m.amount_t >= f.threshold_t,
+        }
+        sources = {
+            "危险化学品": "危险化学品目录（2015版）",
+            "剧毒化学品": "危险化学品目录（2015版）剧毒",
+            "易制爆": "易制爆危险化学品名录（2017年版）",
+            "易制毒化学品": f"易制毒化学品 {f.drug_precursor}",
+            "高毒物品": "高毒物品目录（2003年版）",
+            "重点监管危险化学品": "重点监管的危险化学品名录",
+            "重大危险源": f"{m.amount_t or 0:g}t ≥ GB 18218 临界量 {f.threshold_t or 0:g}t（{f.threshold_entry}）",
+        }
+        for klass in self.by_kind.get("名录", []):
+            on = [name for name in klass.match if listings.get(name)]
+            if on:
+                yield _Hit(klass, m.text, sources[on[0]], condition=m.condition)
+        classes = {c for c, _ in f.hazards}
+        for klass in self.by_kind.get("危险性类别", []):
+            for hazard, category in f.hazards:
+                if not any(hazard.startswith(name) for name in klass.match):
+                    continue
+                if klass.categories and not any(category.startswith(c) for c in klass.categories):
+                    continue
+                if not all(any(c.startswith(need) for c in classes) for need in klass.all_of):
+                    continue
+                if klass.alone and len(classes) != 1:
+                    continue
+                shown = f"{hazard} 类别{category}" if category else hazard
+                yield _Hit(klass, m.text, f"危险化学品分类信息表 {shown}", condition=m.condition)
+                break
+        for klass in self.by_kind.get("职业病危害因素", []):
+            by_name = any(f.name.startswith(name) for name in klass.match)
+            by_category = any(c in klass.match for c in f.occupational)
+            if by_name or by_category:
+                yield _Hit(klass, m.text, f"职业病危害因素分类目录 {'、'.join(f.occupational)}")
+
+    def _equipment(self, e: EquipmentMention) -> Iterable[_Hit]:
+        code = e.entry.code
+        codes = {code, e.kind.code, f"{code[:2]}00" if len(code) == 4 else code}
+        special = e.special is not False
+        state = {True: "达到目录参数", None: "参数未给出，待确认", False: "未达到目录参数"}[e.special]
+        for klass in self.by_kind.get("特种设备", []):
+            if not codes.intersection(klass.match) or (klass.special_only and not special):
+                continue
+            yield _Hit(klass, e.text, f"特种设备目录 {e.entry.code} {e.entry.name}（{state}）", special=special)
+
+    def _factor(self, f: FactorMention) -> Iterable[_Hit]:
+        for klass in self.by_kind.get("职业病危害因素", []):
+            if f.entry.category in klass.match or any(f.entry.name.startswith(n) for n in klass.match):
+                yield _Hit(klass, f.text, f"职业病危害因素分类目录 {f.entry.category} {f.entry.name}")
+
+    def _waste(self, w: WasteMention) -> Iterable[_Hit]:
+        m = w.match
+        decided = {m.code, m.hw_class} - {""}
+        possible = {c for c in m.candidates} | {f"HW{c[-2:]}" for c in m.candidates}
+        for klass in self.by_kind.get("危险废物", []):
+            if "HW" in klass.match or decided.intersection(klass.match):
+                yield _Hit(klass, w.text, m.basis)
+            elif possible.intersection(klass.match):
+                yield _Hit(klass, w.text, m.basis, condition="废物代码待核实")

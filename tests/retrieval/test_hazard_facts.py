@@ -1,0 +1,158 @@
+"""Risks reasoned from catalogue facts: substance → hazard classes and listings, equipment → its class and
+the special-equipment criteria, hazard factors, hazardous wastes → their HW class; the context (储存/使用)
+picks the risks; the knowledge base's classes are complete (each linked risk exists and has an indicator)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingestion.entities import EntityExtractor
+from ingestion.wastes import HazardousWasteList, WasteEntry
+from kg.catalogues import load_catalogues
+from kg.corpus import KnowledgeBase, load_knowledge_base
+from kg.errors import CorpusError
+from retrieval.change.drafting import scoped
+from retrieval.change.hazards import STORAGE, USE, FactRiskReasoner, change_contexts, hazard_classes_of
+from retrieval.change.models import IndicatorProposal, RiskProposal
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge_base(REPO / "regulations_corpus")
+
+
+@pytest.fixture(scope="module")
+def reasoner(kb: KnowledgeBase) -> FactRiskReasoner:
+    return FactRiskReasoner(hazard_classes_of(kb))
+
+
+@pytest.fixture(scope="module")
+def extractor() -> EntityExtractor:
+    # three rows written for this test in the 名录's form (not copied from it)
+    wastes = HazardousWasteList(
+        [
+            WasteEntry("336-064-17", "HW17", "金属表面酸洗、磷化工艺产生的废槽液、槽渣和废水处理污泥"),
+            WasteEntry("900-006-09", "HW09", "使用切削液进行机械加工过程中产生的废切削液"),
+            WasteEntry("900-041-49", "HW49", "含有或沾染毒性危险废物的废弃的包装物、容器"),
+        ]
+    )
+    return EntityExtractor(load_catalogues(REPO / "regulations_corpus" / "catalogues"), wastes=wastes)
+
+
+def _risks(reasoner: FactRiskReasoner, extractor: EntityExtractor, text: str, stage: str = "") -> dict[str, bool]:
+    """Risk id → whether it leads its class, for a text in its own context."""
+    found = reasoner.run(extractor.run(text), change_contexts(text, stage))
+    return {rid: f.leading for rid, f in found.items()}
+
+
+def test_every_class_links_existing_risks_each_measured_by_an_indicator(kb: KnowledgeBase) -> None:
+    risks = {r.id for r in kb.risks}
+    measured = {r for i in kb.indicators for r in i.measures_risks}
+    linked = {rid for h in kb.hazard_classes for rid, _ in h.linked()}
+    assert linked <= risks
+    assert linked - measured == set()  # each risk a class brings can be measured
+    assert all(h.basis for h in kb.hazard_classes)
+    kinds = {h.kind for h in kb.hazard_classes}
+    assert kinds == {"危险性类别", "名录", "特种设备", "职业病危害因素", "危险废物"}
+
+
+def test_a_class_naming_an_unknown_risk_fails_with_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "hazards.yaml").write_text(
+        "classes:\n- id: hc_x\n  kind: 名录\n  name: 危险化学品\n  match: [危险化学品]\n"
+        "  risks: [r_missing]\n  basis: 危险化学品目录（2015版）\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusError, match=r"hazards\.yaml:2: hc_x refers to unknown risk 'r_missing'"):
+        load_knowledge_base(tmp_path)
+
+
+def test_a_flammable_solvent_in_use_brings_fire_and_solvent_poisoning(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    found = _risks(reasoner, extractor, "调漆工序改用甲苯作稀释剂", stage="生产加工")
+    assert found["r_solvent_fire_explosion"]  # the leading risk of 易燃液体 where it is used
+    assert "r_organic_solvent_poisoning" in found  # 易燃液体 with 特异性靶器官毒性 (麻醉效应)
+    assert "r_vocs_fugitive" in found
+    assert "r_hazchem_storage_noncompliant" not in found  # a storage risk; the text uses, it does not store
+
+
+def test_stored_only_the_storage_risks_come(reasoner: FactRiskReasoner, extractor: EntityExtractor) -> None:
+    found = _risks(reasoner, extractor, "新建甲苯储罐，仓库另存盐酸", stage="原料采购与仓储")
+    assert {"r_hazchem_storage_noncompliant", "r_vocs_material_management", "r_acid_alkali_burn"} <= set(found)
+    assert "r_solvent_fire_explosion" not in found
+    assert change_contexts("只说了甲苯") == {STORAGE, USE}  # neither said: both
+
+
+def test_a_gas_with_no_class_but_pressure_asphyxiates_and_a_flammable_one_burns(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    nitrogen = _risks(reasoner, extractor, "使用氮气保护")
+    acetylene = _risks(reasoner, extractor, "使用乙炔切割")
+    assert "r_nitrogen_asphyxiation" in nitrogen and "r_flammable_gas_leak_explosion" not in nitrogen
+    assert "r_flammable_gas_leak_explosion" in acetylene and "r_nitrogen_asphyxiation" not in acetylene
+
+
+def test_listings_bring_their_own_risks(reasoner: FactRiskReasoner, extractor: EntityExtractor) -> None:
+    found = _risks(reasoner, extractor, "新增氰化钠镀铜，双氧水漂白")
+    assert {"r_toxic_chemical_management", "r_toxic_chemical_acute_poisoning", "r_explosive_precursor"} <= set(found)
+
+
+def test_equipment_brings_its_class_risks_and_registration_only_when_special(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    small = _risks(reasoner, extractor, "另有2t电动葫芦一台")
+    crane = _risks(reasoner, extractor, "新增额定起重量5t、起升高度9m的桥式起重机")
+    assert "r_lifting_injury" in small and "r_crane_registration_inspection" not in small
+    assert "r_special_equipment_registration_inspection" not in small
+    assert {"r_lifting_injury", "r_crane_registration_inspection", "r_special_equipment_registration_inspection"} <= (
+        set(crane)
+    )
+
+
+def test_physical_factors_by_name_and_conditions_of_work_only_as_such(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    assert "r_noise_hearing_loss" in _risks(reasoner, extractor, "冲压车间噪声95dB(A)")
+    assert "r_heat_stress" in _risks(reasoner, extractor, "熔炼岗位高温作业")
+    assert "r_heat_stress" not in _risks(reasoner, extractor, "工件进入高温固化炉")
+    assert "r_heat_stress" not in _risks(reasoner, extractor, "不涉及高温作业")
+    xray = _risks(reasoner, extractor, "新增X射线探伤机")
+    assert {"r_ionizing_radiation", "r_radiation_license"} <= set(xray)
+
+
+def test_wastes_take_their_hw_class(reasoner: FactRiskReasoner, extractor: EntityExtractor) -> None:
+    found = extractor.run("新增磷化线，产生磷化渣；废切削液委托处置")
+    assert {w.text: w.match.code for w in found.wastes} == {"磷化渣": "336-064-17", "废切削液": "900-006-09"}
+    risks = reasoner.run(found)
+    assert {"r_hazwaste_storage", "r_hazwaste_manifest", "r_etching_waste_liquid", "r_waste_oil_dumping"} <= set(
+        risks
+    )
+    assert "磷化渣" in risks["r_etching_waste_liquid"].entities
+
+
+def test_what_the_enterprise_had_before_is_not_new(reasoner: FactRiskReasoner, extractor: EntityExtractor) -> None:
+    text = "喷涂线扩产，甲苯用量翻倍"
+    known = reasoner.run(extractor.run(text), known=extractor.run("喷涂工序使用甲苯稀释"))
+    fresh = reasoner.run(extractor.run(text), known=extractor.run("机加工"))
+    assert not known["r_solvent_fire_explosion"].new and fresh["r_solvent_fire_explosion"].new
+
+
+def test_a_condition_of_the_catalogue_is_carried_to_confirm(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    found = reasoner.run(extractor.run("喷涂溶剂型涂料"))
+    fire = found["r_solvent_fire_explosion"]
+    assert not fire.confirmed and "待确认：闭杯闪点≤60℃" in fire.evidence[0]
+
+
+def test_an_indicator_is_named_for_the_facts_of_its_risks() -> None:
+    risk = RiskProposal(id="r1", name="有机溶剂职业中毒", category="职业健康", score=1.0, facts=["甲苯", "丁酮"])
+    other = RiskProposal(id="r2", name="机械伤害", category="安全", score=1.0)
+    indicator = IndicatorProposal(name="作业场所有毒物质检测合格率", level="部门", risk_ids=["r1"])
+    assert scoped(indicator, [risk, other]).name == "作业场所有毒物质检测合格率（甲苯、丁酮）"
+    unrelated = indicator.model_copy(update={"risk_ids": ["r2"]})
+    assert scoped(unrelated, [risk, other]).name == "作业场所有毒物质检测合格率"
