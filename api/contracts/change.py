@@ -239,6 +239,9 @@ class Coverage(BaseModel):
     covered_by: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
     score: float = 0.0
+    facts: list[str] = Field(
+        default_factory=list, description="The catalogue facts of the plant that make the duty apply (甲苯：易燃液体 …)"
+    )
 
 
 class StaleCitation(BaseModel):

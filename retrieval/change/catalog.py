@@ -67,6 +67,7 @@ class CatalogDuty:
     key_terms: tuple[str, ...]
     current: tuple[str, ...]
     historical: tuple[str, ...]
+    penalties: tuple[str, ...] = ()  # the articles of 法律责任 that penalise a breach (PENALIZED_BY)
 
     @property
     def text(self) -> str:
@@ -288,9 +289,12 @@ class GraphCatalogLoader:
     def _duty(self, props: Props, regulations: dict[str, Props]) -> CatalogDuty:
         current: list[tuple[int, str]] = []
         historical: list[str] = []
-        for n in self.store.neighbours(Label.OBLIGATION, props["id"], rels=[Rel.DERIVED_FROM]):
+        penalties: list[str] = []
+        for n in self.store.neighbours(Label.OBLIGATION, props["id"], rels=[Rel.DERIVED_FROM, Rel.PENALIZED_BY]):
             cid = str(n.node["id"])
-            if n.props.get("reason") == "historical":
+            if n.rel == Rel.PENALIZED_BY:
+                penalties.append(cid)
+            elif n.props.get("reason") == "historical":
                 historical.append(cid)
             else:
                 kind = regulations.get(str(n.node.get("regulation", "")), {}).get("kind", "")
@@ -306,4 +310,5 @@ class GraphCatalogLoader:
             key_terms=tuple(props.get("key_terms") or ()),
             current=tuple(c for _, c in current),
             historical=tuple(sorted(historical)),
+            penalties=tuple(sorted(penalties)),
         )

@@ -2,8 +2,11 @@
 
 Applicable duties are reached as in the change pipeline: each process's text → its best templates →
 their risks (weighted by the risk's keywords in the process text) → the risks' duties, most relevant
-first, ``applies_if`` respected; risks the enterprise's status brings about (a permit, a 重点管理
-class, a soil-supervision listing …) are reached from its conditions even when no process lists them.
+first, ``applies_if`` respected; the catalogues' facts of what each process names (乙炔、氧气 are 危险化学品
+and 加压气体, a 桥式起重机 of 5t is special equipment, 电焊烟尘 an occupational hazard factor, 磷化渣 HW17) bring
+the risks of their classes, and a gap keeps the facts that make its duty apply; risks the enterprise's
+status brings about (a permit, a 重点管理 class, a soil-supervision listing …) are reached from its
+conditions even when no process lists them.
 
 A current indicator covers a duty when it cites one of the duty's articles, or a repealed article whose
 ``SUCCEEDED_BY`` successor the duty cites; an indicator citing nothing covers a duty when its name and
@@ -13,7 +16,8 @@ successor article.
 
 Gaps are ranked by the strongest path from a process to them (the template's match, the risk's
 keywords in the process text, the duty's place among the risk's duties), with more weight for a duty
-bound to a condition the enterprise meets (specific to it rather than generic) and for a duty whose
+bound to a condition the enterprise meets (specific to it rather than generic), for a duty whose breach
+the law penalises (an enforceable duty rather than a principle such as 职业病防治法 第四条) and for a duty whose
 theme the enterprise's description of its scheme names (…细则无职业健康板块); the report stops at
 ``MAX_GAPS`` or where the scores fall below ``GAP_FLOOR`` of the best one.
 """
@@ -30,8 +34,9 @@ from pydantic import BaseModel, Field
 from retrieval.change.catalog import CatalogDuty, ClauseLookup, KnowledgeCatalog, article_key
 from retrieval.change.conditions import ConditionInferrer, Conditions, FactReader, duty_applies
 from retrieval.change.drafting import IndicatorDrafter
+from retrieval.change.hazards import FactRiskReasoner, change_contexts
 from retrieval.change.inputs import CurrentIndicator, GapScenario, LawArticle
-from retrieval.change.matching import ProcessMatcher, status_conditions
+from retrieval.change.matching import ProcessMatcher, fact_score, status_conditions
 from retrieval.change.models import IndicatorProposal, ObligationProposal, RiskProposal
 from retrieval.change.text import contains_any, dice, hits
 
@@ -51,6 +56,11 @@ CONDITION_WEIGHT = 0.6  # a risk governed by another condition the enterprise me
 POSITION_DECAY = 0.6  # a duty's place among its risk's duties, most relevant first
 SPECIFIC = 0.3  # the duty is bound to a condition the enterprise meets
 THEME = 0.5  # the enterprise's description of its scheme names the duty's theme
+PENALTY = 0.3  # the law penalises a breach (a 法律责任 article, PENALIZED_BY): an enforceable duty, not a principle
+#: A risk the catalogues' facts of a process bring (甲苯 → 易燃液体 → …; a 桥式起重机 → 起重机械 → …), as a
+#: template path of that weight: a class's leading risk in full, its further ones, listings and entries held
+#: only under a condition at the shares of the change step.
+
 
 _SCHEME_WORDS = ("细则", "考核", "板块", "条款", "指标")
 
@@ -76,6 +86,9 @@ class Coverage(BaseModel):
     covered_by: list[str] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)
     score: float = 0.0
+    facts: list[str] = Field(
+        default_factory=list, description="The catalogue facts of the plant that make the duty apply (甲苯：易燃液体 …)"
+    )
 
 
 class StaleCitation(BaseModel):
@@ -108,6 +121,7 @@ class _Reach:
     duty: CatalogDuty
     paths: list[float] = field(default_factory=list)
     risks: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
 
     @property
     def strength(self) -> float:
@@ -137,6 +151,7 @@ class GapDetector:
         self.clauses = clauses
         self.matcher = matcher or ProcessMatcher(catalog)
         self.inferrer = ConditionInferrer(facts=facts)
+        self.hazards = FactRiskReasoner(catalog.hazard_classes)
         self.drafter = IndicatorDrafter(catalog)
 
     def run(self, scenario: GapScenario) -> GapReport:
@@ -166,7 +181,15 @@ class GapDetector:
 
     def _applicable(self, scenario: GapScenario, conditions: Conditions) -> dict[str, _Reach]:
         weights: dict[str, float] = {}
+        evidence: dict[str, list[str]] = {}
         for process in scenario.processes:
+            # the catalogues' facts of what the process names: its substances, equipment, factors, wastes
+            facts = self.hazards.run(self.inferrer.read(process.text), change_contexts(process.text, process.stage))
+            for rid, fact in facts.items():
+                if rid in self.catalog.risks:
+                    weights[rid] = max(weights.get(rid, 0.0), fact_score(fact))
+                    known = evidence.setdefault(rid, [])
+                    known.extend(e for e in fact.evidence if e not in known)
             matches = self.matcher.run(process.name, process.description, top=2)
             best = matches[0].score if matches else 0.0
             for match in matches:
@@ -193,11 +216,14 @@ class GapDetector:
                 reach = reached.setdefault(duty.id, _Reach(duty))
                 reach.paths.append(weight / (1 + POSITION_DECAY * position))
                 reach.risks.append(name)
+                reach.facts.extend(e for e in evidence.get(rid, []) if e not in reach.facts)
         return reached
 
     @staticmethod
     def _ranked(
-        lines: Sequence[tuple[Coverage, _Reach]], covered: Sequence[Coverage], scenario: GapScenario
+        lines: Sequence[tuple[Coverage, _Reach]],
+        covered: Sequence[Coverage],
+        scenario: GapScenario,
     ) -> list[Coverage]:
         """Uncovered duties, one per article, best first, cut at ``MAX_GAPS`` and ``GAP_FLOOR``."""
         covered_articles = {f"{c.law}#{c.article}" for c in covered}
@@ -207,7 +233,7 @@ class GapDetector:
             key = f"{line.law}#{line.article}"
             if key in covered_articles:
                 continue
-            score = reach.strength + SPECIFIC * bool(reach.duty.applies_if)
+            score = reach.strength + SPECIFIC * bool(reach.duty.applies_if) + PENALTY * bool(reach.duty.penalties)
             score += THEME * contains_any(text, THEMES.get(line.law, ()))
             line.score = round(score, 4)
             if key not in best or best[key].score < line.score:
@@ -233,7 +259,13 @@ class GapDetector:
     ) -> Coverage:
         duty = reach.duty
         law, _, number = self.catalog.primary_article(duty).rpartition("#")
-        line = Coverage(duty_id=duty.id, law=law, article=int(number), risk=reach.risks[0] if reach.risks else "")
+        line = Coverage(
+            duty_id=duty.id,
+            law=law,
+            article=int(number),
+            risk=reach.risks[0] if reach.risks else "",
+            facts=reach.facts[:3],
+        )
         for key in (*duty.current, *duty.historical):
             for name, why in cited.get(article_key(key), []):
                 if name not in line.covered_by:

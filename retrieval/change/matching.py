@@ -31,6 +31,7 @@ __all__ = [
     "TRIGGER_WEIGHT",
     "ProcessMatcher",
     "RiskScorer",
+    "fact_score",
     "names_absent",
     "status_conditions",
 ]
@@ -188,9 +189,7 @@ class RiskScorer:
             score += TRIGGER_WEIGHT * bool(status) * (1 + spelled) + LAW_WEIGHT * named
             name = str(risk["name"])
             if fact is not None:
-                share = (1.0 if fact.leading else FOLLOWING_SHARE) * (1.0 if fact.confirmed else UNCONFIRMED_SHARE)
-                share *= 1.0 if fact.new else KNOWN_SHARE
-                score += (FACT_WEIGHT if fact.specific else LISTING_WEIGHT) * share
+                score += fact_score(fact) * (1.0 if fact.new else KNOWN_SHARE)
                 about = [e for e in fact.entities if normalize(e) not in normalize(name)]
                 if about:
                     name = f"{name}（{'、'.join(about[:3])}）"
@@ -225,6 +224,13 @@ class RiskScorer:
         return (
             lead is not None and self.catalog.cites_any(lead, laws) and not names_absent(self.catalog, rid, conditions)
         )
+
+
+def fact_score(fact: FactRisk) -> float:
+    """The score the catalogues' facts give a risk: a class's leading risk in full, its further risks, a
+    listing's risks and an entity held only under a condition at their shares."""
+    share = (1.0 if fact.leading else FOLLOWING_SHARE) * (1.0 if fact.confirmed else UNCONFIRMED_SHARE)
+    return (FACT_WEIGHT if fact.specific else LISTING_WEIGHT) * share
 
 
 def status_conditions(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
-from retrieval.change.catalog import CatalogDuty, ClauseLookup, KnowledgeCatalog
+from ingestion.entities import EntityExtractor
+from kg.catalogues import load_catalogues
+from retrieval.change.catalog import CatalogDuty, CatalogHazardClass, ClauseLookup, KnowledgeCatalog
 from retrieval.change.conditions import ConditionInferrer
 from retrieval.change.drafting import IndicatorDrafter
 from retrieval.change.duties import DutySelector
-from retrieval.change.gaps import _about_the_scheme
-from retrieval.change.inputs import ChangeRequest, EnterpriseProfile, ProcessInput
+from retrieval.change.gaps import GapDetector, _about_the_scheme
+from retrieval.change.hazards import STORAGE, FactRiskReasoner
+from retrieval.change.inputs import ChangeRequest, EnterpriseProfile, GapScenario, ProcessInput
 from retrieval.change.matching import RiskScorer, names_absent, status_conditions
 from retrieval.change.models import IndicatorProposal, ObligationProposal, RiskProposal
 from retrieval.change.validator import IndicatorValidator
@@ -190,3 +195,49 @@ class _NoClauses:
 
 
 NO_CLAUSES = cast(ClauseLookup, _NoClauses())
+
+
+def _with_classes(catalog: KnowledgeCatalog) -> KnowledgeCatalog:
+    """The catalog with one listing class: a substance of 危险化学品目录 brings the storage risk."""
+    listed = CatalogHazardClass(
+        id="hc_listed",
+        kind="名录",
+        name="危险化学品",
+        match=("危险化学品",),
+        basis="危险化学品目录（2015版）",
+        triggers=(("r_store", "储存"),),
+        condition="危险化学品",
+    )
+    return replace(catalog, hazard_classes=[listed])
+
+
+@pytest.fixture(scope="module")
+def extractor() -> EntityExtractor:
+    return EntityExtractor(load_catalogues(Path(__file__).resolve().parents[2] / "regulations_corpus" / "catalogues"))
+
+
+def test_a_gap_applies_by_the_facts_of_a_process_and_says_which(
+    catalog: KnowledgeCatalog, extractor: EntityExtractor
+) -> None:
+    scenario = GapScenario.model_validate(
+        {
+            "id": "g",
+            "processes": [
+                {"stage": "原料采购与仓储", "name": "气瓶存放", "description": "乙炔、氧气气瓶存放于车间一角"}
+            ],
+            "indicators": [],
+        }
+    )
+    report = GapDetector(_with_classes(catalog), NO_CLAUSES, facts=extractor).run(scenario)
+    store = next(g for g in report.gaps if g.duty_id == "d_store")
+    assert any(f.startswith("乙炔：危险化学品目录") for f in store.facts)
+    without = GapDetector(_with_classes(catalog), NO_CLAUSES).run(scenario)  # no reader: no facts, no such path
+    assert all(not g.facts for g in without.gaps)
+
+
+def test_a_risk_the_facts_bring_is_named_for_them(catalog: KnowledgeCatalog, extractor: EntityExtractor) -> None:
+    facts = FactRiskReasoner(_with_classes(catalog).hazard_classes).run(extractor.run("新建乙炔气瓶库"), [STORAGE])
+    scored = RiskScorer(catalog).run("新建乙炔气瓶库", [], facts=facts)
+    store = next(r for r in scored if r.id == "r_store")
+    assert store.name == "危险化学品储存不规范（乙炔）" and store.facts == ["乙炔"]
+    assert store.evidence[0].startswith("目录事实：乙炔：危险化学品目录")

@@ -128,9 +128,7 @@ def test_wastes_take_their_hw_class(reasoner: FactRiskReasoner, extractor: Entit
     found = extractor.run("新增磷化线，产生磷化渣；废切削液委托处置")
     assert {w.text: w.match.code for w in found.wastes} == {"磷化渣": "336-064-17", "废切削液": "900-006-09"}
     risks = reasoner.run(found)
-    assert {"r_hazwaste_storage", "r_hazwaste_manifest", "r_etching_waste_liquid", "r_waste_oil_dumping"} <= set(
-        risks
-    )
+    assert {"r_hazwaste_storage", "r_hazwaste_manifest", "r_etching_waste_liquid", "r_waste_oil_dumping"} <= set(risks)
     assert "磷化渣" in risks["r_etching_waste_liquid"].entities
 
 
