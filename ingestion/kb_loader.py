@@ -7,12 +7,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingestion.catalogue_texts import DRUG_PRECURSOR_STATUTE, read_drug_precursors
 from ingestion.corpus_check import ReferenceProblem, check_references
 from ingestion.statutes import Statute, read_statutes
+from ingestion.wastes import HAZARDOUS_WASTE_LIST, HazardousWasteList
+from kg.catalogue_graph import WasteRow, catalogue_batch
+from kg.catalogues import load_catalogues
 from kg.corpus import KnowledgeBase, load_knowledge_base
 from kg.errors import CorpusError
 from kg.kb_graph import ArticleText, knowledge_base_batch
-from kg.store import GraphStore
+from kg.store import GraphBatch, GraphStore
 
 __all__ = ["InitResult", "KnowledgeBaseLoader"]
 
@@ -69,12 +73,33 @@ class KnowledgeBaseLoader:
             for number, article in statute.articles.items()
         }
         batch = knowledge_base_batch(kb, texts)
+        facts = self._catalogue_batch(kb)
         self.store.ensure_schema()
         self.store.apply(batch)
+        self.store.apply(facts)
         return InitResult(
             knowledge_base=kb,
-            writes=len(batch),
+            writes=len(batch) + len(facts),
             seconds=time.perf_counter() - started,
             statutes_read=len(statutes),
             problems=problems,
         )
+
+    def _catalogue_batch(self, kb: KnowledgeBase) -> GraphBatch:
+        """The national catalogues (``corpus_dir/catalogues``, with the 易制毒 附表 and 国家危险废物名录's rows
+        from the statute texts when they are there) as nodes in the knowledge base's classes of fact; none
+        when the knowledge base holds no catalogues."""
+        folder = self.corpus_dir / "catalogues"
+        if not folder.is_dir():
+            log.warning("no catalogues at %s: the graph gets no catalogue facts", folder)
+            return GraphBatch()
+        regulations = self.regulations_dir if self.regulations_dir is not None else Path("/nonexistent")
+        precursors = None
+        if (regulations / f"{DRUG_PRECURSOR_STATUTE}.md").is_file():
+            precursors = read_drug_precursors(regulations)
+        rows: list[WasteRow] = []
+        if (regulations / f"{HAZARDOUS_WASTE_LIST}.md").is_file():
+            listed = HazardousWasteList.read(regulations)
+            rows = [WasteRow(e.code, e.hw_class, e.description) for e in listed.entries]
+        catalogues = load_catalogues(folder, drug_precursors=precursors)
+        return catalogue_batch(catalogues, kb.hazard_classes, rows)

@@ -18,7 +18,9 @@ __all__ = [
     "Clause",
     "Comparator",
     "Department",
+    "EquipmentClass",
     "HazardClass",
+    "HazardFactor",
     "Enterprise",
     "EnterpriseProcess",
     "EnterpriseVersion",
@@ -42,7 +44,9 @@ __all__ = [
     "RiskCategory",
     "Sector",
     "Stage",
+    "Substance",
     "TrainingCourse",
+    "WasteCode",
     "from_properties",
     "to_properties",
 ]
@@ -80,6 +84,10 @@ class Label(StrEnum):
     TRAINING_COURSE = "TrainingCourse"
     LIMIT_VALUE = "LimitValue"
     HAZARD_CLASS = "HazardClass"
+    SUBSTANCE = "Substance"
+    EQUIPMENT_CLASS = "EquipmentClass"
+    HAZARD_FACTOR = "HazardFactor"
+    WASTE_CODE = "WasteCode"
 
 
 class Rel(StrEnum):
@@ -105,6 +113,7 @@ class Rel(StrEnum):
     RELATES_TO = "RELATES_TO"
     HAS_VERSION = "HAS_VERSION"
     TRIGGERS = "TRIGGERS"
+    IN_CLASS = "IN_CLASS"
 
 
 class RatingBands(BaseModel):
@@ -397,6 +406,61 @@ class HazardClass(Node):
     basis: str = ""
 
 
+class Substance(Node):
+    """A substance of the national catalogues, its facts merged over the lists that name it.
+
+    ``hazards`` are the 分类信息表's classes ("易燃液体 类别2"), ``flags`` its listings (剧毒化学品, 易制爆 …),
+    ``threshold_t`` its GB 18218 临界量; ``sources`` the catalogues (title and edition) that list it.
+    ``IN_CLASS`` edges lead to its :class:`HazardClass` nodes.
+    """
+
+    label: ClassVar[Label] = Label.SUBSTANCE
+
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    cas: list[str] = Field(default_factory=list)
+    hazards: list[str] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    threshold_t: float | None = None
+    threshold_entry: str = ""
+    sources: list[str] = Field(default_factory=list)
+
+
+class EquipmentClass(Node):
+    """An entry of 特种设备目录 (种类/类别/品种; id = its code), with the parameter bounds that make an item special
+    equipment (on a 种类, as text) and its place in the tree (``PART_OF`` its parent)."""
+
+    label: ClassVar[Label] = Label.EQUIPMENT_CLASS
+
+    name: str
+    level: str
+    parent: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    criteria: list[str] = Field(default_factory=list)
+    source: str = ""
+
+
+class HazardFactor(Node):
+    """A factor of 职业病危害因素分类目录 (粉尘, 化学因素, 物理因素 …)."""
+
+    label: ClassVar[Label] = Label.HAZARD_FACTOR
+
+    name: str
+    category: str
+    cas: str = ""
+    source: str = ""
+
+
+class WasteCode(Node):
+    """A 废物代码 of 国家危险废物名录 (id = the code), its class and description, read at run time from the text."""
+
+    label: ClassVar[Label] = Label.WASTE_CODE
+
+    hw_class: str
+    description: str = ""
+    source: str = ""
+
+
 class LimitValue(Node):
     """One limit value of a standard's table: pollutant, limit, unit and the conditions of its column."""
 
@@ -431,6 +495,10 @@ NODE_TYPES: dict[Label, type[Node]] = {
         TrainingCourse,
         LimitValue,
         HazardClass,
+        Substance,
+        EquipmentClass,
+        HazardFactor,
+        WasteCode,
     )
 }
 

@@ -29,6 +29,7 @@ REL_ENDPOINTS: dict[Rel, tuple[tuple[Label, Label], ...]] = {
         (Label.CLAUSE, Label.REGULATION),
         (Label.CLAUSE, Label.CLAUSE),
         (Label.LIMIT_VALUE, Label.CLAUSE),
+        (Label.EQUIPMENT_CLASS, Label.EQUIPMENT_CLASS),
     ),
     Rel.MEASURES: ((Label.INDICATOR, Label.RISK), (Label.INDICATOR, Label.OBLIGATION)),
     Rel.CITES: ((Label.INDICATOR, Label.CLAUSE),),
@@ -44,6 +45,13 @@ REL_ENDPOINTS: dict[Rel, tuple[tuple[Label, Label], ...]] = {
     Rel.HAS_VERSION: ((Label.ENTERPRISE, Label.ENTERPRISE_VERSION),),
     # a class of catalogue fact → the risks it brings (reason: the context, '' anywhere, 储存, 使用, 特种设备)
     Rel.TRIGGERS: ((Label.HAZARD_CLASS, Label.RISK),),
+    # a catalogue entry → the class of fact it belongs to (reason: the fact, e.g. 危险化学品分类信息表 易燃液体 类别2)
+    Rel.IN_CLASS: (
+        (Label.SUBSTANCE, Label.HAZARD_CLASS),
+        (Label.EQUIPMENT_CLASS, Label.HAZARD_CLASS),
+        (Label.HAZARD_FACTOR, Label.HAZARD_CLASS),
+        (Label.WASTE_CODE, Label.HAZARD_CLASS),
+    ),
 }
 
 #: Properties every relationship may carry: a score and the reason (provenance of the link).

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from ingestion.entities import EquipmentMention, Extracted, FactorMention, SubstanceMention, WasteMention
 from kg.corpus import KnowledgeBase
+from kg.fact_classes import equipment_classes, factor_classes, substance_classes, waste_classes
 from retrieval.change.catalog import CatalogHazardClass
 from retrieval.change.text import normalize
 
@@ -121,9 +122,7 @@ class FactRiskReasoner:
     """
 
     def __init__(self, classes: Sequence[CatalogHazardClass]) -> None:
-        self.by_kind: dict[str, list[CatalogHazardClass]] = {}
-        for c in classes:
-            self.by_kind.setdefault(c.kind, []).append(c)
+        self.classes = list(classes)
 
     def run(
         self, found: Extracted, contexts: Collection[str] = (STORAGE, USE), *, known: Extracted | None = None
@@ -159,70 +158,21 @@ class FactRiskReasoner:
         return out
 
     def _substance(self, m: SubstanceMention) -> Iterable[_Hit]:
-        f = m.facts
-        listings = {
-            "危险化学品": f.listed,
-            "剧毒化学品": f.toxic,
-            "易制爆": f.explosive_precursor,
-            "易制毒化学品": bool(f.drug_precursor),
-            "高毒物品": f.highly_toxic,
-            "重点监管危险化学品": f.key_supervised,
-            "重大危险源": m.amount_t is not None and f.threshold_t is not None and m.amount_t >= f.threshold_t,
-        }
-        sources = {
-            "危险化学品": "危险化学品目录（2015版）",
-            "剧毒化学品": "危险化学品目录（2015版）剧毒",
-            "易制爆": "易制爆危险化学品名录（2017年版）",
-            "易制毒化学品": f"易制毒化学品 {f.drug_precursor}",
-            "高毒物品": "高毒物品目录（2003年版）",
-            "重点监管危险化学品": "重点监管的危险化学品名录",
-            "重大危险源": f"{m.amount_t or 0:g}t ≥ GB 18218 临界量 {f.threshold_t or 0:g}t（{f.threshold_entry}）",
-        }
-        for klass in self.by_kind.get("名录", []):
-            on = [name for name in klass.match if listings.get(name)]
-            if on:
-                yield _Hit(klass, m.text, sources[on[0]], condition=m.condition)
-        classes = {c for c, _ in f.hazards}
-        for klass in self.by_kind.get("危险性类别", []):
-            for hazard, category in f.hazards:
-                if not any(hazard.startswith(name) for name in klass.match):
-                    continue
-                if klass.categories and not any(category.startswith(c) for c in klass.categories):
-                    continue
-                if not all(any(c.startswith(need) for c in classes) for need in klass.all_of):
-                    continue
-                if klass.alone and len(classes) != 1:
-                    continue
-                shown = f"{hazard} 类别{category}" if category else hazard
-                yield _Hit(klass, m.text, f"危险化学品分类信息表 {shown}", condition=m.condition)
-                break
-        for klass in self.by_kind.get("职业病危害因素", []):
-            by_name = any(f.name.startswith(name) for name in klass.match)
-            by_category = any(c in klass.match for c in f.occupational)
-            if by_name or by_category:
-                yield _Hit(klass, m.text, f"职业病危害因素分类目录 {'、'.join(f.occupational)}")
+        for klass, fact in substance_classes(m.facts, self.classes, amount_t=m.amount_t):
+            yield _Hit(klass, m.text, fact, condition=m.condition)
 
     def _equipment(self, e: EquipmentMention) -> Iterable[_Hit]:
-        code = e.entry.code
-        codes = {code, e.kind.code, f"{code[:2]}00" if len(code) == 4 else code}
         special = e.special is not False
         state = {True: "达到目录参数", None: "参数未给出，待确认", False: "未达到目录参数"}[e.special]
-        for klass in self.by_kind.get("特种设备", []):
-            if not codes.intersection(klass.match) or (klass.special_only and not special):
-                continue
-            yield _Hit(klass, e.text, f"特种设备目录 {e.entry.code} {e.entry.name}（{state}）", special=special)
+        for klass in equipment_classes(e.entry.code, e.kind.code, self.classes):
+            if not klass.special_only or special:
+                yield _Hit(klass, e.text, f"特种设备目录 {e.entry.code} {e.entry.name}（{state}）", special=special)
 
     def _factor(self, f: FactorMention) -> Iterable[_Hit]:
-        for klass in self.by_kind.get("职业病危害因素", []):
-            if f.entry.category in klass.match or any(f.entry.name.startswith(n) for n in klass.match):
-                yield _Hit(klass, f.text, f"职业病危害因素分类目录 {f.entry.category} {f.entry.name}")
+        for klass in factor_classes(f.entry.category, f.entry.name, self.classes):
+            yield _Hit(klass, f.text, f"职业病危害因素分类目录 {f.entry.category} {f.entry.name}")
 
     def _waste(self, w: WasteMention) -> Iterable[_Hit]:
         m = w.match
-        decided = {m.code, m.hw_class} - {""}
-        possible = {c for c in m.candidates} | {f"HW{c[-2:]}" for c in m.candidates}
-        for klass in self.by_kind.get("危险废物", []):
-            if "HW" in klass.match or decided.intersection(klass.match):
-                yield _Hit(klass, w.text, m.basis)
-            elif possible.intersection(klass.match):
-                yield _Hit(klass, w.text, m.basis, condition="废物代码待核实")
+        for klass, decided in waste_classes(m.code, m.hw_class, self.classes, candidates=m.candidates):
+            yield _Hit(klass, w.text, m.basis, condition="" if decided else "废物代码待核实")
