@@ -51,6 +51,7 @@ from kg.store import GraphCounts, GraphStore, Neighbour
 from retrieval.answer import AbstainPolicy, Answer, Answerer
 from retrieval.embedder import Embedder, SentenceTransformerEmbedder
 from retrieval.hybrid import FusionConfig, HybridRetriever
+from retrieval.llm import ChatModel
 from scoring.db import utcnow
 from scoring.records import RecordReader, RecordScope
 from scoring.service import ScoringService
@@ -65,6 +66,7 @@ __all__ = [
     "field_key",
     "graph_store",
     "open_answerer",
+    "open_chat",
     "open_retriever",
 ]
 
@@ -134,18 +136,24 @@ def open_answerer(
 ) -> Answerer:
     """The answerer over the persisted indexes, or over ``retriever`` when one is already open."""
     retriever = retriever or open_retriever(settings, fusion=fusion)
+    chat = open_chat(settings)
     writer = None
-    if settings.llm_base_url and settings.llm_model:
-        from retrieval.llm import LlmAnswerWriter, OpenAICompatibleChat
+    if chat is not None:
+        from retrieval.llm import LlmAnswerWriter
 
-        chat = OpenAICompatibleChat(
-            settings.llm_base_url,
-            settings.llm_model,
-            settings.llm_api_key.get_secret_value(),
-            timeout=settings.llm_timeout,
-        )
         writer = LlmAnswerWriter(chat)
     return Answerer(retriever, store, policy=ABSTAIN_POLICY, writer=writer)
+
+
+def open_chat(settings: Settings) -> ChatModel | None:
+    """The configured chat model (``llm_base_url`` and ``llm_model``), or None."""
+    if not (settings.llm_base_url and settings.llm_model):
+        return None
+    from retrieval.llm import OpenAICompatibleChat
+
+    return OpenAICompatibleChat(
+        settings.llm_base_url, settings.llm_model, settings.llm_api_key.get_secret_value(), timeout=settings.llm_timeout
+    )
 
 
 def field_key(settings: Settings) -> FieldCipher:
@@ -343,7 +351,10 @@ class Container:
     @property
     def change(self) -> ChangeEngine:
         """Change proposals, gaps, validation and impact over the graph (catalog loaded on first use)."""
-        return self._get("change", lambda: ChangeEngine(self.store, retriever=self.retriever, facts=self.facts))
+        return self._get(
+            "change",
+            lambda: ChangeEngine(self.store, retriever=self.retriever, facts=self.facts, chat=open_chat(self.settings)),
+        )
 
     # -- security ---------------------------------------------------------------------------------
 

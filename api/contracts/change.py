@@ -208,7 +208,7 @@ class IndicatorProposal(BaseModel):
     cites: list[LawArticle] = Field(default_factory=list)
     duty_ids: list[str] = Field(default_factory=list)
     risk_ids: list[str] = Field(default_factory=list)
-    source: Literal["library", "template", "existing"] = "library"
+    source: Literal["library", "template", "existing", "llm"] = "library"
     library_id: str | None = None
     score: float = 0.0
     chain: list[str] = Field(default_factory=list, description="change → risk → obligation (quote) → indicator")

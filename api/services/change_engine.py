@@ -16,10 +16,12 @@ from retrieval.change.conditions import FactReader
 from retrieval.change.gaps import GapDetector, GapReport
 from retrieval.change.impact import ImpactAnalyzer
 from retrieval.change.inputs import GapScenario
+from retrieval.change.llm_drafts import LlmIndicatorDrafter
 from retrieval.change.models import IndicatorProposal, ObligationProposal
 from retrieval.change.proposals import ChangeProposer
 from retrieval.change.validator import IndicatorValidator, from_current
 from retrieval.hybrid import HybridRetriever
+from retrieval.llm import ChatModel
 
 __all__ = ["ChangeEngine"]
 
@@ -31,14 +33,22 @@ class ChangeEngine:
         store: the graph (verified).
         retriever: hybrid article retrieval over change texts; None to use the graph links only.
         facts: the national catalogues' reader (substances, equipment); None: trigger terms only.
+        chat: a chat model that drafts the indicators no library indicator covers (through the validator);
+            None: templates only.
     """
 
     def __init__(
-        self, store: GraphStore, *, retriever: HybridRetriever | None = None, facts: FactReader | None = None
+        self,
+        store: GraphStore,
+        *,
+        retriever: HybridRetriever | None = None,
+        facts: FactReader | None = None,
+        chat: ChatModel | None = None,
     ) -> None:
         self.store = store
         self.retriever = retriever
         self.facts = facts
+        self.chat = chat
         self._lock = threading.Lock()
 
     @cached_property
@@ -55,7 +65,8 @@ class ChangeEngine:
     @cached_property
     def proposer(self) -> ChangeProposer:
         """Proposals for a change."""
-        return ChangeProposer(self.catalog, self.clauses, retriever=self.retriever, facts=self.facts)
+        llm = LlmIndicatorDrafter(self.chat, self.catalog) if self.chat is not None else None
+        return ChangeProposer(self.catalog, self.clauses, retriever=self.retriever, facts=self.facts, llm=llm)
 
     @cached_property
     def gaps(self) -> GapDetector:

@@ -104,6 +104,7 @@ class ProposalService:
             process=process or "、".join(p.name for p in result.processes[:3]),
             change=scenario.change.description,
             scenario=scenario.model_dump(mode="json"),
+            model=result.model,
         )
         run_id, views = self._queue.add_run(
             run, result.indicators, obligations=result.obligations, risks=result.risks, actor=user.username

@@ -92,7 +92,7 @@ class IndicatorProposal(BaseModel):
     cites: list[LawArticle] = Field(default_factory=list)
     duty_ids: list[str] = Field(default_factory=list)
     risk_ids: list[str] = Field(default_factory=list)
-    source: Literal["library", "template", "existing"] = "library"
+    source: Literal["library", "template", "existing", "llm"] = "library"
     library_id: str | None = None
     score: float = 0.0
     chain: list[str] = Field(default_factory=list, description="change → risk → obligation (quote) → indicator")
@@ -121,4 +121,6 @@ class ChangeProposal(BaseModel):
     obligations: list[ObligationProposal] = Field(default_factory=list)
     indicators: list[IndicatorProposal] = Field(default_factory=list)
     dropped: list[str] = Field(default_factory=list, description="Duties left out for unmet conditions, why")
+    model: str | None = Field(default=None, description="The chat model that drafted indicators, if any")
+    notes: list[str] = Field(default_factory=list, description="What the model's drafts lost, or why it was not used")
     ms: float = 0.0

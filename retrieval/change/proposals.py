@@ -8,21 +8,26 @@ near-duplicate of an indicator already proposed takes no slot.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Collection, Sequence
 
+from kg.errors import LLMError
 from retrieval.change.catalog import ClauseLookup, KnowledgeCatalog
 from retrieval.change.conditions import ConditionInferrer, FactReader
 from retrieval.change.drafting import IndicatorDrafter, scoped
 from retrieval.change.duties import DutySelector
 from retrieval.change.hazards import FactRiskReasoner, change_contexts
 from retrieval.change.inputs import ChangeScenario, EnterpriseProfile
+from retrieval.change.llm_drafts import LlmIndicatorDrafter
 from retrieval.change.matching import ProcessMatcher, RiskScorer
-from retrieval.change.models import ChangeProposal, IndicatorProposal, ObligationProposal, ProcessMatch
+from retrieval.change.models import ChangeProposal, IndicatorProposal, ObligationProposal, ProcessMatch, RiskProposal
 from retrieval.change.validator import IndicatorValidator
 from retrieval.hybrid import HybridRetriever
 
 __all__ = ["MAX_INDICATORS", "MAX_OBLIGATIONS", "MAX_RISKS", "ChangeProposer"]
+
+log = logging.getLogger(__name__)
 
 MAX_RISKS = 12
 MAX_OBLIGATIONS = 15
@@ -43,6 +48,8 @@ class ChangeProposer:
         matcher: process-template matcher (give it an embedder to match unseen process names).
         facts: reads substances and equipment against the national catalogues, whose facts then decide
             the conditions of their classes; None: trigger terms only.
+        llm: drafts the indicators of duties no library indicator measures with a chat model (in place
+            of the templated ones); its drafts pass the same validator. None: templates only.
     """
 
     def __init__(
@@ -53,8 +60,10 @@ class ChangeProposer:
         retriever: HybridRetriever | None = None,
         matcher: ProcessMatcher | None = None,
         facts: FactReader | None = None,
+        llm: LlmIndicatorDrafter | None = None,
     ) -> None:
         self.catalog = catalog
+        self.llm = llm
         self.retriever = retriever
         self.matcher = matcher or ProcessMatcher(catalog)
         self.risks = RiskScorer(catalog)
@@ -103,6 +112,9 @@ class ChangeProposer:
         )
         obligations = obligations[:MAX_OBLIGATIONS]
         drafted = self.drafter.run(obligations, risks, focus)
+        notes: list[str] = []
+        if self.llm is not None:
+            drafted, notes = self._with_llm(drafted, change.description, risks, obligations)
         fits = {r.id for r in affected}
         validated = self._validated(drafted, obligations, existing, change.description, fits)
         indicators = [scoped(i, risks) for i in validated]
@@ -115,6 +127,8 @@ class ChangeProposer:
             obligations=obligations,
             indicators=indicators,
             dropped=dropped,
+            model=self.llm.chat.name if self.llm is not None else None,
+            notes=notes,
             ms=(time.perf_counter() - started) * 1000,
         )
 
@@ -137,6 +151,34 @@ class ChangeProposer:
                     found[m.template_id] = m
         # a change of the law touches the processes its text names; keep those with evidence in it
         return sorted(found.values(), key=lambda m: -m.score)[:4]
+
+    def _with_llm(
+        self,
+        drafted: Sequence[IndicatorProposal],
+        change: str,
+        risks: Sequence[RiskProposal],
+        obligations: Sequence[ObligationProposal],
+    ) -> tuple[list[IndicatorProposal], list[str]]:
+        """The drafts with the model's indicator in place of each templated one (at its rank and score);
+        the library's indicators stay. A failing model leaves the templates, with a note saying why."""
+        assert self.llm is not None
+        templated = {i.duty_ids[0]: i for i in drafted if i.source == "template" and i.duty_ids}
+        wanted = [o for o in obligations if o.duty_id in templated]
+        try:
+            answer = self.llm.draft(change, risks, wanted)
+        except LLMError as e:
+            log.warning("LLM drafting failed, templates kept: %s", e)
+            return list(drafted), [f"模型草拟失败，保留模板指标：{e}"]
+        by_duty = {i.duty_ids[0]: i for i in answer.indicators}
+        out = []
+        for candidate in drafted:
+            llm = by_duty.get(candidate.duty_ids[0]) if candidate.source == "template" and candidate.duty_ids else None
+            if llm is None:
+                out.append(candidate)
+            else:
+                risk_ids = llm.risk_ids or candidate.risk_ids
+                out.append(llm.model_copy(update={"score": candidate.score, "risk_ids": risk_ids}))
+        return out, answer.removed
 
     def _retrieve(self, text: str) -> list[str]:
         if self.retriever is None:
