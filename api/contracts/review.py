@@ -99,6 +99,11 @@ class ProposalRunOut(BaseModel):
     risks: list[RiskProposal] = Field(default_factory=list)
     obligations: list[ObligationProposal] = Field(default_factory=list)
     dropped: list[str] = Field(default_factory=list, description="Duties left out for unmet conditions, and why")
+    notes: list[str] = Field(default_factory=list, description="What an LLM's drafts lost, or why it was not used")
+    unknown: list[str] = Field(
+        default_factory=list,
+        description="Chemical-looking names of the change no catalogue holds, with the closest catalogue names",
+    )
     ms: float = 0.0
 
 

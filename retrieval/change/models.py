@@ -123,4 +123,8 @@ class ChangeProposal(BaseModel):
     dropped: list[str] = Field(default_factory=list, description="Duties left out for unmet conditions, why")
     model: str | None = Field(default=None, description="The chat model that drafted indicators, if any")
     notes: list[str] = Field(default_factory=list, description="What the model's drafts lost, or why it was not used")
+    unknown: list[str] = Field(
+        default_factory=list,
+        description="Chemical-looking names of the change no catalogue holds, with the closest catalogue names",
+    )
     ms: float = 0.0

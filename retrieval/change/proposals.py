@@ -129,6 +129,7 @@ class ChangeProposer:
             dropped=dropped,
             model=self.llm.chat.name if self.llm is not None else None,
             notes=notes,
+            unknown=[_unknown(u.text, u.candidates) for u in named.unknown],
             ms=(time.perf_counter() - started) * 1000,
         )
 
@@ -219,3 +220,9 @@ class ChangeProposer:
             chain.append(f"指标：{checked.name}")
             chosen.append(checked.model_copy(update={"chain": chain}))
         return chosen + unfit[: MAX_INDICATORS - len(chosen)]
+
+
+def _unknown(name: str, candidates: Sequence[str]) -> str:
+    """An unknown name as the expert reads it: not in the catalogues, and the closest names that are."""
+    closest = f"；相近：{'、'.join(candidates)}" if candidates else ""
+    return f"{name}（国家目录未收录此名称，请核实{closest}）"

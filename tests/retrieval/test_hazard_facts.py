@@ -154,3 +154,19 @@ def test_an_indicator_is_named_for_the_facts_of_its_risks() -> None:
     assert scoped(indicator, [risk, other]).name == "作业场所有毒物质检测合格率（甲苯、丁酮）"
     unrelated = indicator.model_copy(update={"risk_ids": ["r2"]})
     assert scoped(unrelated, [risk, other]).name == "作业场所有毒物质检测合格率"
+
+
+def test_an_unknown_substance_of_a_change_is_reported_with_candidates(
+    extractor: EntityExtractor, tmp_path: Path
+) -> None:
+    from retrieval.change.inputs import ChangeScenario
+    from retrieval.change.proposals import ChangeProposer
+    from tests.retrieval.test_proposals import SCENARIO, build_env
+
+    env = build_env(tmp_path)
+    scenario = ChangeScenario.model_validate(
+        {**SCENARIO, "change": {"type": "new_material", "description": "电解液改用六氟磷酸锂"}}
+    )
+    proposal = ChangeProposer(env.catalog, env.clauses, facts=extractor).run(scenario)
+    (shown,) = proposal.unknown
+    assert shown.startswith("六氟磷酸锂（国家目录未收录此名称") and "相近：" in shown

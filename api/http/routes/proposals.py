@@ -71,6 +71,8 @@ def run_change(body: ProposalRunIn, user: CurrentUser, proposals: ProposalsDep) 
         risks=to_wire_list(run.result.risks, RiskProposal),
         obligations=to_wire_list(run.result.obligations, ObligationProposal),
         dropped=run.result.dropped,
+        notes=run.result.notes,
+        unknown=run.result.unknown,
         ms=run.result.ms,
     )
 
