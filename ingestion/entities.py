@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingestion.wastes import HazardousWasteList, WasteMatch
 from kg.catalogues import (
@@ -127,6 +127,10 @@ _CLAUSE = re.compile(r"[，。；;,\n]|和|及|另有|以及|并")
 #: characters that continue a chemical name: a match followed by one is part of a longer name (氟磷酸 of
 #: 六氟磷酸锂, 乙烯 of 碳酸乙烯酯), which the unknown-name check then reads whole
 _NAME_GLUE = frozenset("锂钠钾钙镁铝锌铜镍铬钴锰铁铅汞钡锶银锡盐酯醇醚酮醛烷烯炔酚胺腈基酰酐")
+#: an amount stored (GB 18218's 实际存在量), written apart from the substance it is of
+_STORED = re.compile(
+    r"(?:最大)?(?:储存量|贮存量|存储量|储量|存量|储存能力)\s*[:：为约达]?\s*([0-9]+(?:\.[0-9]+)?\s*(?:吨|t|kg|千克|公斤))"
+)
 _AMOUNT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(吨|t|kg|千克|公斤)(?![/a-zA-Z])")
 _PERCENT = re.compile(r"(?:含量|浓度|质量分数)?\s*[≥>＞约]?\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]")
 _HEADCOUNT = re.compile(r"(?:员工|职工|从业人员|人员|人数|用工)[^，。；\d]{0,6}(\d{2,6})\s*(?:余)?\s*(?:人|名)")
@@ -338,6 +342,7 @@ class EntityExtractor:
                 for i in range(start, end):
                     taken[i] = True
                 break
+        found = [_stored_amount(norm, m, found) for m in found]
         unique: dict[str, SubstanceMention] = {}
         for m in found:
             unique.setdefault(m.facts.name, m)
@@ -473,6 +478,20 @@ def _clause_after(norm: str, end: int, *, parameters: bool = False) -> str:
         out += "，" + (rest[: following.start()] if following else rest)
         tail, m = rest, following
     return out
+
+
+def _stored_amount(norm: str, m: SubstanceMention, found: Sequence[SubstanceMention]) -> SubstanceMention:
+    """A mention without an amount in its clause takes the stored amount (储存量, 最大储存量 …: GB 18218's
+    实际存在量) written later in its sentence, before the next substance ("甲苯储罐2个，储存量30吨")."""
+    if m.amount_t is not None:
+        return m
+    later = [o.start for o in found if o.start > m.start]
+    end = min([*later, len(norm)])
+    sentence = re.split(r"[。；;\n]", norm[m.start : end], maxsplit=1)[0]
+    stored = _STORED.search(sentence)
+    if stored is None:
+        return m
+    return replace(m, amount_t=_amount(stored.group(1)))
 
 
 def _amount(tail: str) -> float | None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -502,6 +502,11 @@ class CatalogueSet:
                 # a factor is often a group (锰及其化合物): it joins a substance by name only, never by CAS
                 rec = record(h.name, h.cas, aliases, "occupational_hazards", loose=False, by_number=False)
                 rec["occupational"] = list(dict.fromkeys([*rec.get("occupational", []), h.category]))
+        for rec in records:
+            if rec.get("threshold_t") is None and rec.get("hazards"):
+                found = class_threshold(rec["hazards"], self.class_thresholds)
+                if found is not None:
+                    rec["threshold_t"], rec["threshold_entry"] = found[1], f"表2 {found[0]}"
         facts = [_facts(rec) for rec in records]
         self._by_name = {k: facts[i] for k, i in by_name.items()}
         self._by_cas = {c: facts[ids[0]] for c, ids in by_cas.items()}
@@ -538,6 +543,37 @@ class CatalogueSet:
 
 
 _QUALIFIER = re.compile(r"[\[(（［][^\])）］]*[\])）］]")
+
+
+#: 表2 rows whose condition is the general case (not a special process or working temperature above boiling)
+_GENERAL_CONDITIONS = ("不属于W5.1或W5.2",)
+
+
+def class_threshold(hazards: Sequence[tuple[str, str]], rows: Sequence[ClassThreshold]) -> tuple[str, float] | None:
+    """GB 18218-2018 表2's 临界量 of a substance 表1 does not name, from its hazard classes: the least quantity
+    of the rows its classes and state meet. A row with a condition the facts cannot decide (W5.1's working
+    temperature above boiling for 易燃液体 2/3, W5.2's special process conditions) is not taken, so the
+    general row (W5.3, W5.4) decides; 急性毒性 rows go by state, a gas being a substance classed 加压气体.
+    """
+    gas = any(c.startswith("加压气体") for c, _ in hazards)
+    best: tuple[str, float] | None = None
+    for row in rows:
+        condition = row.condition or ""
+        if row.code.startswith("J"):
+            if ("气体" in condition) != gas or "吸入途径" in condition:
+                continue
+        elif condition and condition not in _GENERAL_CONDITIONS and not condition.startswith("按净重"):
+            if row.code != "W5.1":
+                continue
+        for cls, cat in row.hazards:
+            category = cat.removesuffix("项").removesuffix("型")
+            if row.code == "W5.1" and category != "1":
+                continue  # 类别2和3 only above their boiling point
+            if any(h.startswith(cls) and c.lstrip().startswith(category) for h, c in hazards):
+                if best is None or row.threshold_t < best[1]:
+                    best = (row.code, row.threshold_t)
+                break
+    return best
 
 
 def _base(name: str) -> str:

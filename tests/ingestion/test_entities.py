@@ -83,3 +83,20 @@ def test_drug_precursors_come_from_the_statute(shared_dir: Path) -> None:
     change = ChangeRequest(type="new_material", description="清洗工序改用丙酮和甲苯，月用量各0.5吨")
     met = inferrer.run(EnterpriseProfile(), change)
     assert "易制毒化学品" in met and "危险化学品" in met
+
+
+def test_a_stored_amount_later_in_the_sentence_is_the_substances(extractor: EntityExtractor) -> None:
+    by_name = {m.text: m for m in extractor.run("新增液氨储罐1台，最大储存量12吨；丙酮桶装").substances}
+    assert by_name["液氨"].amount_t == 12 and by_name["丙酮"].amount_t is None
+    met = fact_conditions(extractor.run("新增液氨储罐1台，最大储存量12吨"))
+    assert "重大危险源" in met and "临界量 10t" in met["重大危险源"][0]
+
+
+def test_a_substance_table_1_does_not_name_takes_its_class_threshold(extractor: EntityExtractor) -> None:
+    catalogues = extractor.catalogues
+    propanol = catalogues.substance("异丙醇")
+    assert propanol is not None and (propanol.threshold_t, propanol.threshold_entry) == (1000.0, "表2 W5.3")
+    cyanide = catalogues.substance("氰化钠")  # 急性毒性 类别1, a solid: J2
+    assert cyanide is not None and (cyanide.threshold_t, cyanide.threshold_entry) == (50.0, "表2 J2")
+    toluene = catalogues.substance("甲苯")  # 表1 names it
+    assert toluene is not None and (toluene.threshold_t, toluene.threshold_entry) == (500.0, "甲苯")
