@@ -62,6 +62,8 @@ EQUIPMENT_TERMS: dict[str, str] = {
     "空气储罐": "2100",
     "分汽缸": "2100",
     "反应釜": "2100",
+    "硫化罐": "2100",  # a 快开门式压力容器 (TSG 21 固定式压力容器安全技术监察规程 names 硫化罐 and 蒸压釜 among them)
+    "蒸压釜": "2100",
     "储罐": "2100",
     "气瓶": "2300",
     "钢瓶": "2300",
@@ -101,6 +103,10 @@ _RADIATION_SOURCE = re.compile(r"^(.+?)(?:（[^）]*）)?产生的电离辐射$"
 
 #: where the names of a list of wastes part (a waste's own name may hold 含 or 的: 含油污泥, 废水处理的污泥)
 _WASTE_BREAK = re.compile(r"[\s，。；;,、：:（）()“”\"/]|和|与|及|或|等|产生|主要为|包括")
+#: the categories the law sorts wastes into, which name no waste (固体废物, 危险废物 …)
+_WASTE_CATEGORIES = frozenset(
+    {"固体废物", "危险废物", "工业固体废物", "一般工业固体废物", "一般固体废物", "废物", "一般固废"}
+)
 _WASTE_END = re.compile(r"(?:渣|污泥|残液|废液|槽液)$")
 
 _NEGATED = re.compile(r"(无|不|未|非|没有|免于|不涉及|不属于|禁止|停用|淘汰|取消)[^，。；,;]{0,4}$")
@@ -126,6 +132,10 @@ _BARE_LOAD = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(t|吨)\s*$", re.IGNORECASE)
 _CLAUSE = re.compile(r"[，。；;,\n]|和|及|另有|以及|并")
 #: characters that continue a chemical name: a match followed by one is part of a longer name (氟磷酸 of
 #: 六氟磷酸锂, 乙烯 of 碳酸乙烯酯), which the unknown-name check then reads whole
+#: the alkyl (and aryl) words of an ester's name after its acid (醋酸丁酯, 乙酸异丙酯, 丙烯酸甲酯)
+_ESTER_TAIL = re.compile(r"^(?:正|异|仲|叔)?(?:甲|乙|丙|丁|戊|己|庚|辛|壬|癸|苯|苄|烯丙)(?:基)?酯")
+#: 正 before an alkyl: straight chain, the default a plant leaves unsaid
+_NORMAL_ALKYL = re.compile(r"正(丙|丁|戊|己|庚|辛)")
 _NAME_GLUE = frozenset("锂钠钾钙镁铝锌铜镍铬钴锰铁铅汞钡锶银锡盐酯醇醚酮醛烷烯炔酚胺腈基酰酐")
 #: an amount stored (GB 18218's 实际存在量), written apart from the substance it is of
 _STORED = re.compile(
@@ -251,6 +261,12 @@ class EntityExtractor:
             if base in _GASEOUS_ELEMENTS:
                 # 氮[压缩的或液化的] is 氮气 in every plant: a gaseous element is written with 气
                 names.setdefault(name_key(f"{base}气"), (listed, ""))
+        # names plants shorten by the rules of naming: 二甲苯异构体混合物 is 二甲苯; the straight-chain 正 of an
+        # alkyl is left out (醋酸正丁酯 → 醋酸丁酯) unless the shorter name is an entry of its own
+        for key, named in list(names.items()):
+            for short in (key.removesuffix("异构体混合物"), _NORMAL_ALKYL.sub(r"\1", key)):
+                if short != key and len(short) >= 2:
+                    names.setdefault(short, named)
         return names
 
     @staticmethod
@@ -331,7 +347,7 @@ class EntityExtractor:
                     tail = _clause_after(norm, end)[:16]
                     found.append(
                         SubstanceMention(
-                            text=norm[start:end],
+                            text=norm[start:end].strip(),
                             start=start,
                             facts=facts,
                             condition=condition,
@@ -405,7 +421,7 @@ class EntityExtractor:
             ]
             for i, j in spans:
                 name = word[i:j]
-                if len(name) < 3 or ("废" not in name and _WASTE_END.search(name) is None):
+                if len(name) < 3 or ("废" not in name and _WASTE_END.search(name) is None) or name in _WASTE_CATEGORIES:
                     continue
                 match = self.wastes.match(name)
                 if match is not None:
@@ -452,7 +468,10 @@ def _bigrams(text: str) -> set[str]:
 
 
 def _inside_word(norm: str, start: int, end: int) -> bool:
-    """A match glued into a longer chemical name the lists do not hold (氟磷酸 of 六氟磷酸锂)."""
+    """A match glued into a longer chemical name the lists do not hold (氟磷酸 of 六氟磷酸锂, 醋酸 of 醋酸丁酯:
+    an acid followed by an alkyl and 酯 names its ester)."""
+    if norm[end - 1 : end] == "酸" and _ESTER_TAIL.match(norm[end : end + 4]):
+        return True
     return norm[end : end + 1] in _NAME_GLUE
 
 

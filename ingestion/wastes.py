@@ -25,7 +25,7 @@ _HAZARD_TAIL = re.compile(r"\s{2,}(?:T|C|I|R|In)(?:\s*[，,/、]\s*(?:T|C|I|R|In
 _HEADER = re.compile(r"废物类别\s+行业来源|^\s*\d{1,3}\s*$")
 _SPACES = re.compile(r"\s+")
 #: the kinds of waste the 名录's descriptions name, at the end of a plant's name for a waste (磷化渣, 电镀污泥)
-_WASTE_KIND = re.compile(r"(?:污泥|残渣|残液|废液|渣|泥)$")
+_WASTE_KIND = re.compile(r"(?:污泥|残渣|残液|废液|渣|泥|液)$")
 
 
 @dataclass(frozen=True)
@@ -95,11 +95,11 @@ class HazardousWasteList:
             kind = _WASTE_KIND.search(key.removeprefix("废"))
             process = key.removeprefix("废")[: kind.start()] if kind else ""
             if kind is None or len(process) < 2:
-                return None
+                return self._by_head(key)
             hits = [e for e in self.entries if process in e.description and kind.group(0) in e.description]
             cores = [process]
             if not hits:
-                return None
+                return self._by_head(key)
         general = [e for e in hits if e.code.startswith("900-")]
         hits = general or hits
         if len(hits) > 1 and context:
@@ -115,6 +115,25 @@ class HazardousWasteList:
         if len(classes) == 1:
             return WasteMatch(hw_class=hits[0].hw_class, candidates=tuple(e.code for e in hits))
         return WasteMatch(hw_class="", candidates=tuple(f"{e.code}" for e in hits))
+
+    def _by_head(self, key: str) -> WasteMatch | None:
+        """The rows of the name's head noun with 废 (废SCR催化剂 → 废催化剂), all candidates, none decided."""
+        if not key.startswith("废"):
+            return None
+        for head in _head_nouns(key):
+            hits = [e for e in self.entries if head in e.description]
+            if hits:
+                classes = {e.hw_class for e in hits}
+                return WasteMatch(
+                    hw_class=hits[0].hw_class if len(classes) == 1 else "", candidates=tuple(e.code for e in hits)
+                )
+        return None
+
+
+def _head_nouns(key: str) -> list[str]:
+    """废 + the name's head noun, longest first (Chinese compounds put the head last: 废SCR催化剂 → 废催化剂)."""
+    body = key.removeprefix("废")
+    return [f"废{body[-n:]}" for n in range(min(len(body) - 1, 5), 1, -1)]
 
 
 def _source(description: str, cores: list[str]) -> str:

@@ -499,8 +499,10 @@ class CatalogueSet:
         for h in self.hazard_factors:
             if h.category in ("粉尘", "化学因素"):
                 aliases = [h.short_name, *h.aliases] if h.short_name else h.aliases
-                # a factor is often a group (锰及其化合物): it joins a substance by name only, never by CAS
-                rec = record(h.name, h.cas, aliases, "occupational_hazards", loose=False, by_number=False)
+                # a factor is often a group (锰及其化合物): a group joins a substance by name only, a single
+                # substance (二甲苯, CAS 1330-20-7) also by its CAS number
+                group = any(w in h.name for w in _GROUP_WORDS)
+                rec = record(h.name, h.cas, aliases, "occupational_hazards", loose=False, by_number=not group)
                 rec["occupational"] = list(dict.fromkeys([*rec.get("occupational", []), h.category]))
         for rec in records:
             if rec.get("threshold_t") is None and rec.get("hazards"):
@@ -545,6 +547,8 @@ class CatalogueSet:
 _QUALIFIER = re.compile(r"[\[(（［][^\])）］]*[\])）］]")
 
 
+#: Words that make a 职业病危害因素 a group of substances rather than one (锰及其化合物, 铅尘, 苯系物).
+_GROUP_WORDS = ("及其", "化合物", "类", "粉尘", "尘", "烟", "混合物", "系物")
 #: 表2 rows whose condition is the general case (not a special process or working temperature above boiling)
 _GENERAL_CONDITIONS = ("不属于W5.1或W5.2",)
 

@@ -230,7 +230,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "吊装": ("吊装", "起重", "吊运", "行车"),
     "有限空间": ("有限空间", "池内", "罐内", "清淤", "地坑", "釜内", "储罐内", "窨井"),
     "高处作业": ("高处作业", "登高", "屋面"),
-    "特种作业": ("特种作业", "电工", "焊工", "焊接", "切割", "高处作业", "登高"),
+    # 特种作业目录 (特种作业人员安全技术培训考核管理规定 附件): 电工, 焊接与热切割, 高处, 制冷与空调 … 作业
+    "特种作业": ("特种作业", "电工", "焊工", "焊接", "切割", "高处作业", "登高", "制冷"),
     "交叉作业": ("交叉作业",),
     "使用燃气": ("天然气", "燃气", "液化石油气", "lng", "丙烷"),
     "放射工作": ("射线", "放射", "γ"),
@@ -271,6 +272,8 @@ FACT_CONDITIONS = frozenset(
         "特种设备",
         "锅炉",
         "职业病危害",
+        "放射工作",
+        "危险废物",
     }
 )
 
@@ -394,7 +397,8 @@ def fact_conditions(found: Extracted) -> dict[str, list[str]]:
     A substance of 危险化学品目录 → 危险化学品 (剧毒 → 剧毒化学品, 易制爆名录 → 易制爆, 易制毒附表 → 易制毒化学品,
     高毒物品目录 → 高毒物品, 重点监管名录 → 重点监管危险化学品, 职业病危害因素分类目录 → 职业病危害); an amount
     written next to it at or above its GB 18218 临界量 → 重大危险源; an item that 特种设备目录's criteria make
-    special equipment (or whose deciding parameters are not given) → 特种设备, a boiler → 锅炉 too.
+    special equipment (or whose deciding parameters are not given) → 特种设备, a boiler → 锅炉 too; a hazard factor
+    of the 目录 → 职业病危害 (a 放射性因素 → 放射工作 too); a waste 国家危险废物名录 lists → 危险废物.
     """
     met: dict[str, list[str]] = {}
 
@@ -425,6 +429,13 @@ def fact_conditions(found: Extracted) -> dict[str, list[str]]:
             add("特种设备", f"{e.text}：{e.basis}")
             if e.kind.code == "1000":
                 add("锅炉", f"{e.text}：{e.basis}")
+    for factor in found.factors:
+        entry = factor.entry
+        add("职业病危害", f"职业病危害因素分类目录：{factor.text}（{entry.category} {entry.name}）")
+        if entry.category == "放射性因素":
+            add("放射工作", f"职业病危害因素分类目录：{factor.text}（{entry.name}）")
+    for w in found.wastes:
+        add("危险废物", f"{w.text}：{w.match.basis}")
     return met
 
 
