@@ -498,7 +498,12 @@ class CatalogueSet:
             record(name, None, [], "drug_precursors")["drug_precursor"] = klass
         for h in self.hazard_factors:
             if h.category in ("粉尘", "化学因素"):
-                aliases = [h.short_name, *h.aliases] if h.short_name else h.aliases
+                aliases = [h.short_name, *h.aliases] if h.short_name else list(h.aliases)
+                element = _ELEMENT_GROUP.match(h.name)
+                if element is not None:
+                    # 铅及其化合物 is the element in any form: its fume and dust (铅烟, 铅尘), a material containing it
+                    x = element.group(1)
+                    aliases += [f"{x}烟", f"{x}尘", f"含{x}", f"{x}化合物"]
                 # a factor is often a group (锰及其化合物): a group joins a substance by name only, a single
                 # substance (二甲苯, CAS 1330-20-7) also by its CAS number
                 group = any(w in h.name for w in _GROUP_WORDS)
@@ -547,6 +552,8 @@ class CatalogueSet:
 _QUALIFIER = re.compile(r"[\[(（［][^\])）］]*[\])）］]")
 
 
+#: A factor named for one element and its compounds (铅及其化合物, 锰及其化合物, 镉及其化合物).
+_ELEMENT_GROUP = re.compile(r"^(\w)及其化合物")
 #: Words that make a 职业病危害因素 a group of substances rather than one (锰及其化合物, 铅尘, 苯系物).
 _GROUP_WORDS = ("及其", "化合物", "类", "粉尘", "尘", "烟", "混合物", "系物")
 #: 表2 rows whose condition is the general case (not a special process or working temperature above boiling)

@@ -10,11 +10,13 @@ factors and waste codes to their ``HazardClass``) and for reasoning over a text'
   ``categories`` when given, with every class of ``all_of``, and alone when ``alone``;
 - 职业病危害因素: a factor's category or the start of its name;
 - 特种设备: the entry's code, its 种类's or its 类别's;
-- 危险废物: any 废物代码 (``HW``), or its class (HW08) or code (900-041-49).
+- 危险废物: any 废物代码 (``HW``), or its class (HW08) or code (900-041-49);
+- 阈值: a bound of the law on a count the facts give (``从业人员>100``: 安全生产法 第二十四条).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
@@ -26,6 +28,7 @@ __all__ = [
     "factor_classes",
     "listings",
     "substance_classes",
+    "threshold_classes",
     "waste_classes",
 ]
 
@@ -123,3 +126,26 @@ def waste_classes(
             yield rule, True
         elif possible.intersection(rule.match):
             yield rule, False
+
+
+_BOUND = re.compile(r"^(从业人员)(>=|>|<=|<)(\d+)$")
+
+
+def threshold_classes(headcount: int | None, rules: Iterable[R]) -> Iterator[R]:
+    """The 阈值 classes a plant's headcount crosses (``从业人员>100``)."""
+    if headcount is None:
+        return
+    for rule in rules:
+        if rule.kind != "阈值":
+            continue
+        for bound in rule.match:
+            m = _BOUND.match(bound)
+            if m is None:
+                continue
+            op, value = m.group(2), int(m.group(3))
+            held = {">": headcount > value, ">=": headcount >= value, "<": headcount < value}.get(
+                op, headcount <= value
+            )
+            if held:
+                yield rule
+                break

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ingestion.entities import EquipmentMention, Extracted, FactorMention, SubstanceMention, WasteMention
 from kg.corpus import KnowledgeBase
-from kg.fact_classes import equipment_classes, factor_classes, substance_classes, waste_classes
+from kg.fact_classes import equipment_classes, factor_classes, substance_classes, threshold_classes, waste_classes
 from retrieval.change.catalog import CatalogHazardClass
 from retrieval.change.text import normalize
 
@@ -112,6 +112,7 @@ class _Hit:
     fact: str  # the fact of the catalogue that puts the entity in the class
     special: bool = False  # an item 特种设备目录's parameters make special equipment (or may: undecided)
     condition: str = ""  # the 目录 lists the entity only so (闭杯闪点≤60℃): to confirm
+    key: str = ""  # what the enterprise must have had before for the risk not to be new (default: the entity)
 
 
 class FactRiskReasoner:
@@ -132,13 +133,16 @@ class FactRiskReasoner:
         ``known`` is what the enterprise named before the change: a risk all of whose entities it already
         had is not new with the change (``FactRisk.new`` False).
         """
-        before = _names(known) if known is not None else set()
+        before: set[str] = set()
+        if known is not None:
+            before = _names(known) | {f"阈值:{k.id}" for k in threshold_classes(known.headcount, self.classes)}
         out: dict[str, FactRisk] = {}
         hits = [
             *(h for m in found.substances for h in self._substance(m)),
             *(h for e in found.equipment for h in self._equipment(e)),
             *(h for f in found.factors for h in self._factor(f)),
             *(h for w in found.wastes for h in self._waste(w)),
+            *self._thresholds(found),
         ]
         for hit in hits:
             reached = [
@@ -152,7 +156,7 @@ class FactRiskReasoner:
                 risk.specific = risk.specific or specific
                 risk.leading = risk.leading or place == 0
                 risk.confirmed = risk.confirmed or not hit.condition
-                risk.new = risk.new or hit.entity not in before
+                risk.new = risk.new or (hit.key or hit.entity) not in before
                 check = f"，待确认：{hit.condition}" if hit.condition else ""
                 risk.add(hit.entity, f"{hit.entity}：{hit.fact}{check} → {hit.klass.name}（{hit.klass.basis}）")
         return out
@@ -176,3 +180,8 @@ class FactRiskReasoner:
         m = w.match
         for klass, decided in waste_classes(m.code, m.hw_class, self.classes, candidates=m.candidates):
             yield _Hit(klass, w.text, m.basis, condition="" if decided else "废物代码待核实")
+
+    def _thresholds(self, found: Extracted) -> Iterable[_Hit]:
+        for klass in threshold_classes(found.headcount, self.classes):
+            fact = f"从业人员{found.headcount}人，{klass.name}"
+            yield _Hit(klass, f"从业人员{found.headcount}人", fact, key=f"阈值:{klass.id}")

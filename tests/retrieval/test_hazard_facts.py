@@ -57,7 +57,7 @@ def test_every_class_links_existing_risks_each_measured_by_an_indicator(kb: Know
     assert linked - measured == set()  # each risk a class brings can be measured
     assert all(h.basis for h in kb.hazard_classes)
     kinds = {h.kind for h in kb.hazard_classes}
-    assert kinds == {"危险性类别", "名录", "特种设备", "职业病危害因素", "危险废物"}
+    assert kinds == {"危险性类别", "名录", "特种设备", "职业病危害因素", "危险废物", "阈值"}
 
 
 def test_a_class_naming_an_unknown_risk_fails_with_file_and_line(tmp_path: Path) -> None:
@@ -170,3 +170,14 @@ def test_an_unknown_substance_of_a_change_is_reported_with_candidates(
     proposal = ChangeProposer(env.catalog, env.clauses, facts=extractor).run(scenario)
     (shown,) = proposal.unknown
     assert shown.startswith("六氟磷酸锂（国家目录未收录此名称") and "相近：" in shown
+
+
+def test_a_headcount_crossing_the_staffing_bound_brings_its_risk_once(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    grown = extractor.run("扩产后员工增至135人")
+    found = reasoner.run(grown, known=extractor.run("员工约80人"))
+    staff = found["r_safety_org_staff"]
+    assert staff.new and staff.entities == ["从业人员135人"] and "安全生产法第二十四条" in staff.evidence[0]
+    assert not reasoner.run(grown, known=extractor.run("员工约120人"))["r_safety_org_staff"].new
+    assert "r_safety_org_staff" not in reasoner.run(extractor.run("员工约60人"))
