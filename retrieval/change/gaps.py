@@ -24,8 +24,6 @@ theme the enterprise's description of its scheme names (…细则无职业健康
 
 from __future__ import annotations
 
-import math
-import os
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -58,7 +56,6 @@ CONDITION_WEIGHT = 0.6  # a risk governed by another condition the enterprise me
 POSITION_DECAY = 0.6  # a duty's place among its risk's duties, most relevant first
 SPECIFIC = 0.3  # the duty is bound to a condition the enterprise meets
 THEME = 0.5  # the enterprise's description of its scheme names the duty's theme
-_CENTRAL = float(os.environ.get("HSEKG_CENTRAL", "0"))
 PENALTY = 0.3  # the law penalises a breach (a 法律责任 article, PENALIZED_BY): an enforceable duty, not a principle
 #: A risk the catalogues' facts of a process bring (甲苯 → 易燃液体 → …; a 桥式起重机 → 起重机械 → …), as a
 #: template path of that weight: a class's leading risk in full, its further ones, listings and entries held
@@ -237,7 +234,6 @@ class GapDetector:
             if key in covered_articles:
                 continue
             score = reach.strength + SPECIFIC * bool(reach.duty.applies_if) + PENALTY * bool(reach.duty.penalties)
-            score += _CENTRAL * math.log1p(max(len(set(reach.risks)) - 1, 0))
             score += THEME * contains_any(text, THEMES.get(line.law, ()))
             line.score = round(score, 4)
             if key not in best or best[key].score < line.score:

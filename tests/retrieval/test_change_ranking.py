@@ -241,3 +241,28 @@ def test_a_risk_the_facts_bring_is_named_for_them(catalog: KnowledgeCatalog, ext
     store = next(r for r in scored if r.id == "r_store")
     assert store.name == "危险化学品储存不规范（乙炔）" and store.facts == ["乙炔"]
     assert store.evidence[0].startswith("目录事实：乙炔：危险化学品目录")
+
+
+def test_the_kind_of_change_brings_one_duty_per_regulation_and_kind(catalog: KnowledgeCatalog) -> None:
+    duties = {
+        **catalog.duties,
+        "d_new": _duty(
+            "d_new", "采用新材料前掌握其安全技术特性并专门培训", applies_if=("四新",), law="安全法", article=29
+        ),
+        "d_eia": _duty("d_eia", "建设项目开工前取得环评批复", applies_if=("建设项目",), law="法典", article=106),
+        "d_eia2": _duty(
+            "d_eia2", "环评文件超过五年方开工的重新审核", applies_if=("建设项目",), law="法典", article=107
+        ),
+    }
+    with_kinds = replace(catalog, duties=duties)
+    inferrer = ConditionInferrer()
+    change = ChangeRequest(type="new_material", description="包覆胶改用溶剂型胶粘剂")
+    met = inferrer.run(EnterpriseProfile(), change)
+    proposals, _ = DutySelector(with_kinds, NO_CLAUSES).run([], change.text, conditions=met, focus_conditions=met)
+    chosen = {p.duty_id: p for p in proposals}
+    assert "d_new" in chosen and "变更性质：四新" in chosen["d_new"].evidence
+    assert not {"d_eia", "d_eia2"} & set(chosen)  # a change of material is no construction project
+    project = ChangeRequest(type="add_process", description="新建一条喷涂线")
+    met = inferrer.run(EnterpriseProfile(), project)
+    proposals, _ = DutySelector(with_kinds, NO_CLAUSES).run([], project.text, conditions=met, focus_conditions=met)
+    assert len({p.duty_id for p in proposals} & {"d_eia", "d_eia2"}) == 1  # one stands for the regulation's cluster
