@@ -118,6 +118,7 @@ def catalog_from_knowledge_base(kb: KnowledgeBase) -> KnowledgeCatalog:
         indicator_duties={},
         regulations={},
         hazard_classes=hazard_classes_of(kb),
+        sectors={s.name: sorted({p for ids in s.stages.values() for p in ids}) for s in kb.sectors},
     )
 
 
@@ -149,7 +150,7 @@ class EnterpriseMapper:
         if extraction.is_empty:
             reasons = extraction.reasons() or "no documents"
             raise UnsupportedDocumentError(f"nothing extracted from the documents: {reasons}")
-        mappings = [self.map_process(p) for p in extraction.processes]
+        mappings = [self.map_process(p, sector=sector) for p in extraction.processes]
         profile = self.profile(
             mappings,
             sector=sector,
@@ -188,9 +189,10 @@ class EnterpriseMapper:
             permit_class=permit_class,
         )
 
-    def map_process(self, process: ExtractedProcess) -> ProcessMapping:
-        """The templates of one process, or, when none reaches the threshold, its candidate risks."""
-        matches = self.matcher.run(process.name, process.description)
+    def map_process(self, process: ExtractedProcess, *, sector: str = "") -> ProcessMapping:
+        """The templates of one process, or, when none reaches the threshold, its candidate risks; the
+        templates of the plant's own sector come first."""
+        matches = self.matcher.run(process.name, process.description, sector=sector)
         mapping = ProcessMapping(
             name=process.name,
             extracted_name=process.name,
@@ -293,11 +295,11 @@ class MappedProcessMatcher(ProcessMatcher):
             self.mappings.setdefault(process_key(m.name), m)
             self.mappings.setdefault(m.key, m)
 
-    def run(self, name: str, text: str, *, top: int = 3) -> list[ProcessMatch]:
+    def run(self, name: str, text: str, *, top: int = 3, sector: str = "") -> list[ProcessMatch]:
         """The mapped template of a known step (none for a new one), else the plain matcher's answer."""
         m = self.mappings.get(process_key(name))
         if m is None:
-            return self.fallback.run(name, text, top=top)
+            return self.fallback.run(name, text, top=top, sector=sector)
         if m.template_id is None:
             return []
         who = "专家指定" if m.decided_by == "expert" else "自动匹配"

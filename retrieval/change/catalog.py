@@ -115,6 +115,8 @@ class KnowledgeCatalog:
     indicator_duties: dict[str, list[str]]
     regulations: dict[str, Props]
     hazard_classes: list[CatalogHazardClass] = field(default_factory=list)
+    sectors: dict[str, list[str]] = field(default_factory=dict)
+    """Sector name → the process templates its stages list."""
     duties_by_article: dict[str, list[str]] = field(default_factory=dict)
     risks_of_duty: dict[str, list[str]] = field(default_factory=dict)
     indicators_of_duty: dict[str, list[str]] = field(default_factory=dict)
@@ -148,6 +150,17 @@ class KnowledgeCatalog:
                     words = f"{found.action} {found.text} {' '.join(found.key_terms)}"
                     self.relevance[(rid, oid)] = dice(about, words)
             oids.sort(key=lambda o: -self.relevance.get((rid, o), 0.0))
+
+    def sector_templates(self, sector: str) -> set[str]:
+        """The templates of the knowledge-base sector a plant's sector names (its name, or one name inside the
+        other: 造纸 → 造纸和纸制品业); none when it names no sector of the knowledge base."""
+        key = normalize(sector)
+        if len(key) < 2:
+            return set()
+        exact = [ids for name, ids in self.sectors.items() if normalize(name) == key]
+        inside = [ids for name, ids in self.sectors.items() if key in normalize(name) or normalize(name) in key]
+        found = exact or inside
+        return set(found[0]) if len(found) == 1 else set()
 
     def named_regulations(self, text: str) -> set[str]:
         """The regulations a text names, by id (file stem) or title, e.g. 《危险化学品安全法》."""
@@ -258,7 +271,19 @@ class GraphCatalogLoader:
             indicator_duties=indicator_duties,
             regulations=regulations,
             hazard_classes=self._hazard_classes(set(risks)),
+            sectors=self._sectors(),
         )
+
+    def _sectors(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for sector in self.store.find(Label.SECTOR):
+            templates: list[str] = []
+            for stage in self.store.neighbours(Label.SECTOR, str(sector["id"]), rels=[Rel.HAS_STAGE]):
+                for p in self.store.neighbours(Label.STAGE, str(stage.node["id"]), rels=[Rel.HAS_PROCESS]):
+                    if p.direction == "out":
+                        templates.append(str(p.node["id"]))
+            out[str(sector.get("name") or sector["id"])] = sorted(set(templates))
+        return out
 
     def _hazard_classes(self, risks: Collection[str]) -> list[CatalogHazardClass]:
         out = []

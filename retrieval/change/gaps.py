@@ -190,7 +190,7 @@ class GapDetector:
                     weights[rid] = max(weights.get(rid, 0.0), fact_score(fact))
                     known = evidence.setdefault(rid, [])
                     known.extend(e for e in fact.evidence if e not in known)
-            matches = self.matcher.run(process.name, process.description, top=2)
+            matches = self.matcher.run(process.name, process.description, top=2, sector=scenario.sector)
             best = matches[0].score if matches else 0.0
             for match in matches:
                 if match.score < SECOND_TEMPLATE * best:

@@ -51,6 +51,8 @@ _BROAD = frozenset(
     }
 )
 
+#: Score a template of the plant's own sector gets over other sectors' templates with the same evidence.
+SECTOR_BONUS = 1.5
 #: Score a risk gets when the change brings about the status its leading duty depends on.
 TRIGGER_WEIGHT = 0.8
 #: Score a risk gets when the change names the regulation that states its leading duty.
@@ -101,9 +103,12 @@ class ProcessMatcher:
         # rank, don't threshold (e5 cosines bunch): the best five get a decreasing bonus
         return {self._ids[i]: 1.0 - 0.2 * rank for rank, i in enumerate(order[:5])}
 
-    def run(self, name: str, text: str, *, top: int = 3) -> list[ProcessMatch]:
-        """The ``top`` templates best matching a process called ``name`` described by ``text``."""
+    def run(self, name: str, text: str, *, top: int = 3, sector: str = "") -> list[ProcessMatch]:
+        """The ``top`` templates best matching a process called ``name`` described by ``text``; a template of
+        the plant's ``sector`` gets :data:`SECTOR_BONUS` once it has evidence of its own (a step is not
+        mapped onto another sector's template on a shared word: 锡膏印刷 is SMT, not publishing)."""
         norm_name, norm_text = normalize(name), normalize(f"{name} {text}")
+        own = self.catalog.sector_templates(sector) if sector else set()
         cosines = self._cosines(f"{name}：{text}")
         found: list[ProcessMatch] = []
         for pid in self._ids:
@@ -113,6 +118,8 @@ class ProcessMatcher:
             keywords = hits(p.get("keywords") or [], norm_text)
             similarity = max((dice(norm_name, n) for n in names), default=0.0)
             score = 2.0 * bool(evidence) + 0.5 * min(len(keywords), 6) + 2.0 * similarity + cosines.get(pid, 0.0)
+            if pid in own and score > 0:
+                score += SECTOR_BONUS
             if score >= 1.0:
                 found.append(
                     ProcessMatch(template_id=pid, name=str(p["name"]), score=score, evidence=evidence + keywords)

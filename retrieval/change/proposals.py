@@ -136,10 +136,12 @@ class ChangeProposer:
     def _templates(self, scenario: ChangeScenario) -> list[ProcessMatch]:
         change = scenario.change
         if change.process is not None:
-            return self.matcher.run(change.process.name, f"{change.process.description} {change.description}")
+            return self.matcher.run(
+                change.process.name, f"{change.process.description} {change.description}", sector=scenario.sector
+            )
         # no process named: the new or changed process is recognised from the change's own text, so that
         # proposals attach to it, never silently to an existing process the text does not name
-        from_text = self.matcher.run("", change.description, top=3)
+        from_text = self.matcher.run("", change.description, top=3, sector=scenario.sector)
         if change.type == "add_process":
             return from_text
         named = [p for p in scenario.processes_before if len(p.name) >= 2 and p.name in change.description]
@@ -147,7 +149,7 @@ class ChangeProposer:
             return from_text
         found: dict[str, ProcessMatch] = {m.template_id: m for m in from_text}
         for p in named or scenario.processes_before:
-            for m in self.matcher.run(p.name, p.description, top=1):
+            for m in self.matcher.run(p.name, p.description, top=1, sector=scenario.sector):
                 if m.template_id not in found or found[m.template_id].score < m.score:
                     found[m.template_id] = m
         # a change of the law touches the processes its text names; keep those with evidence in it

@@ -17,7 +17,7 @@ from retrieval.change.duties import DutySelector
 from retrieval.change.gaps import GapDetector, _about_the_scheme
 from retrieval.change.hazards import STORAGE, FactRiskReasoner
 from retrieval.change.inputs import ChangeRequest, EnterpriseProfile, GapScenario, ProcessInput
-from retrieval.change.matching import RiskScorer, names_absent, status_conditions
+from retrieval.change.matching import ProcessMatcher, RiskScorer, names_absent, status_conditions
 from retrieval.change.models import IndicatorProposal, ObligationProposal, RiskProposal
 from retrieval.change.validator import IndicatorValidator
 
@@ -266,3 +266,34 @@ def test_the_kind_of_change_brings_one_duty_per_regulation_and_kind(catalog: Kno
     met = inferrer.run(EnterpriseProfile(), project)
     proposals, _ = DutySelector(with_kinds, NO_CLAUSES).run([], project.text, conditions=met, focus_conditions=met)
     assert len({p.duty_id for p in proposals} & {"d_eia", "d_eia2"}) == 1  # one stands for the regulation's cluster
+
+
+def test_a_step_takes_its_own_sectors_template_over_anothers_shared_word() -> None:
+    processes = {
+        "p_print": {"id": "p_print", "name": "印刷", "aliases": ["胶印"], "keywords": ["印刷机"], "description": ""},
+        "p_smt": {
+            "id": "p_smt",
+            "name": "SMT贴片",
+            "aliases": [],
+            "keywords": ["锡膏", "印刷机", "焊盘", "钢网", "PCB"],
+            "description": "",
+        },
+    }
+    catalog = KnowledgeCatalog(
+        processes=processes,
+        risks={},
+        process_risks={},
+        risk_duties={},
+        duties={},
+        indicators={},
+        indicator_risks={},
+        indicator_duties={},
+        regulations={},
+        sectors={"电子制造": ["p_smt"], "印刷和记录媒介复制业": ["p_print"]},
+    )
+    matcher = ProcessMatcher(catalog)
+    assert (
+        matcher.run("锡膏印刷", "印刷机将锡膏经钢网印刷到PCB焊盘")[0].template_id == "p_print"
+    )  # no sector: the shared word
+    assert matcher.run("锡膏印刷", "印刷机将锡膏经钢网印刷到PCB焊盘", sector="电子制造")[0].template_id == "p_smt"
+    assert catalog.sector_templates("印刷") == {"p_print"} and catalog.sector_templates("食品") == set()
