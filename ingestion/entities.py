@@ -45,6 +45,7 @@ __all__ = [
     "SubstanceMention",
     "UnknownSubstance",
     "decide_special",
+    "headcount",
 ]
 
 #: Plant names of special equipment → 特种设备目录 code of the class they name. Each is the everyday name of
@@ -303,7 +304,7 @@ class EntityExtractor:
     def run(self, text: str) -> Extracted:
         """The entities of one text."""
         norm = _normal(text)
-        out = Extracted(headcount=_headcount(norm))
+        out = Extracted(headcount=headcount(norm))
         out.substances = self._substances(norm)
         out.equipment = self._equipment_mentions(norm)
         out.factors = self._factor_mentions(norm)
@@ -526,8 +527,9 @@ def _percent(window: str) -> float | None:
     return float(m.group(1)) if m else None
 
 
-def _headcount(norm: str) -> int | None:
-    found = [int(n) for n in _HEADCOUNT.findall(norm)]
+def headcount(text: str) -> int | None:
+    """The largest staff count a text writes (员工约260人, 从业人员 1500 名), or None."""
+    found = [int(n) for n in _HEADCOUNT.findall(_normal(text))]
     return max(found) if found else None
 
 

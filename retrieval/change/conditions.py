@@ -17,7 +17,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from ingestion.entities import Extracted
+from ingestion.entities import Extracted, headcount
 from retrieval.change.inputs import ChangeRequest, EnterpriseProfile
 from retrieval.change.text import normalize
 
@@ -324,11 +324,6 @@ def _affirmed(term: str, text: str) -> bool:
     return False
 
 
-def _headcount(text: str) -> int | None:
-    found = [int(n) for n in re.findall(r"(?:员工|职工|人员|人数)[^，。；\d]{0,4}(\d{2,6})\s*(?:人|名)", text)]
-    return max(found) if found else None
-
-
 class FactReader(Protocol):
     """Reads substances and equipment against the national catalogues (:class:`ingestion.entities.EntityExtractor`)."""
 
@@ -376,9 +371,9 @@ class ConditionInferrer:
             met.setdefault("建设项目", []).append(f"变更类型 {change.type}")
         if change is not None and change.type in _NEW_THINGS_CHANGES:
             met.setdefault("四新", []).append(f"变更类型 {change.type}")
-        headcount = profile.headcount or _headcount(text)
-        if headcount is not None and headcount >= 1000:
-            met.setdefault("大型企业", []).append(f"员工 {headcount} 人")
+        staff = profile.headcount or headcount(text)
+        if staff is not None and staff >= 1000:
+            met.setdefault("大型企业", []).append(f"员工 {staff} 人")
         if "登记管理" in met and ("重点管理" in met or "简化管理" in met or _affirmed("排污许可证", text)):
             del met["登记管理"]
         if "登记管理" in met:
