@@ -53,6 +53,9 @@ _BROAD = frozenset(
 
 #: Score a template of the plant's own sector gets over other sectors' templates with the same evidence.
 SECTOR_BONUS = 1.5
+#: Listings the catalogues' facts decide: a risk named for one (电镀氰化物中毒 → 剧毒化学品) is not the plant's
+#: while no substance of the listing is named, whatever keywords it shares with the change.
+_LISTED = frozenset({"剧毒化学品", "易制爆", "易制毒化学品", "高毒物品", "重大危险源", "放射工作"})
 #: Score a risk gets when the change brings about the status its leading duty depends on.
 TRIGGER_WEIGHT = 0.8
 #: Score a risk gets when the change names the regulation that states its leading duty.
@@ -191,6 +194,8 @@ class RiskScorer:
             fact = facts.get(rid)
             if not found and tmpl == 0.0 and not status and not named and fact is None:
                 continue
+            if fact is None and names_absent(self.catalog, rid, conditions, kinds=_LISTED):
+                continue  # it names a listing (氰化物, 易制爆 …) the enterprise is not in, and no fact brings it
             # a status the change names outright (升为重点管理) weighs more than one inferred from its kind
             spelled = any(c in normalize(focus) for c in status)
             score += TRIGGER_WEIGHT * bool(status) * (1 + spelled) + LAW_WEIGHT * named
@@ -269,12 +274,16 @@ def status_conditions(
     return sorted({c for d in governed for c in d.applies_if if c in kinds and c in triggered})
 
 
-def names_absent(catalog: KnowledgeCatalog, rid: str, conditions: Conditions | None) -> bool:
-    """Whether a risk's name names a situation (易制爆, 剧毒, 射线 …) whose condition the enterprise does not meet."""
+def names_absent(
+    catalog: KnowledgeCatalog, rid: str, conditions: Conditions | None, *, kinds: Collection[str] | None = None
+) -> bool:
+    """Whether a risk's name names a situation (易制爆, 剧毒, 射线 …) whose condition the enterprise does not meet
+    (of ``kinds`` only, when given)."""
     if conditions is None:
         return False
     name = normalize(str(catalog.risks[rid]["name"]))
     return any(
         c not in conditions and c not in _BROAD and any(len(t) >= 2 and normalize(t) in name for t in terms)
         for c, terms in TRIGGERS.items()
+        if kinds is None or c in kinds
     )

@@ -297,3 +297,14 @@ def test_a_step_takes_its_own_sectors_template_over_anothers_shared_word() -> No
     )  # no sector: the shared word
     assert matcher.run("锡膏印刷", "印刷机将锡膏经钢网印刷到PCB焊盘", sector="电子制造")[0].template_id == "p_smt"
     assert catalog.sector_templates("印刷") == {"p_print"} and catalog.sector_templates("食品") == set()
+
+
+def test_a_risk_named_for_a_listing_the_plant_is_not_in_needs_a_fact(catalog: KnowledgeCatalog) -> None:
+    risks = {**catalog.risks, "r_cyanide": {"id": "r_cyanide", "name": "电镀氰化物中毒", "keywords": ["镀铜"]}}
+    with_cyanide = replace(catalog, risks=risks)
+    met = ConditionInferrer().run(EnterpriseProfile(enterprise="化学镀铜，硫酸铜镀液"))
+    assert "剧毒化学品" not in met
+    scored = RiskScorer(with_cyanide).run("新增化学镀铜线", [], conditions=met)
+    assert "r_cyanide" not in {r.id for r in scored}  # shared keyword, no cyanide named
+    cyanide = ConditionInferrer().run(EnterpriseProfile(enterprise="氰化镀铜，使用氰化亚铜、氰化钠"))
+    assert "r_cyanide" in {r.id for r in RiskScorer(with_cyanide).run("新增氰化镀铜线", [], conditions=cyanide)}
