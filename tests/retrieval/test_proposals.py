@@ -126,7 +126,9 @@ def test_a_change_yields_risks_duties_and_validated_indicators(env: Env) -> None
     ledger = next(o for o in proposal.obligations if o.key == "示例法典#2")
     assert "管理台账" in ledger.quote and [h.key for h in ledger.history] == ["示例污染防治法#2"]
     assert "示例法典#1" not in keys
-    assert any("ob_toxic" in d and "剧毒化学品" in d for d in proposal.dropped)
+    # the template's 剧毒 risk is the plant's only with a substance of that listing: not proposed, nor its duty
+    assert "剧毒品保管失控" not in [r.name for r in proposal.risks]
+    assert "ob_toxic" not in [o.duty_id for o in proposal.obligations]
     library = next(i for i in proposal.indicators if i.library_id == "ind_ledger")
     assert library.valid and library.status == "validated"
     assert library.chain[-1] == "指标：环境管理台账完整率" and any("示例法典》第2条" in c for c in library.chain)
