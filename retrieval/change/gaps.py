@@ -182,14 +182,19 @@ class GapDetector:
     def _applicable(self, scenario: GapScenario, conditions: Conditions) -> dict[str, _Reach]:
         weights: dict[str, float] = {}
         evidence: dict[str, list[str]] = {}
-        for process in scenario.processes:
-            # the catalogues' facts of what the process names: its substances, equipment, factors, wastes
-            facts = self.hazards.run(self.inferrer.read(process.text), change_contexts(process.text, process.stage))
+        # the catalogues' facts of what each process names (its substances, equipment, factors, wastes) and of
+        # what the enterprise's own description names (探伤机 2 台, 废 SCR 催化剂 …) whichever process holds them
+        texts = [(p.text, p.stage) for p in scenario.processes]
+        if scenario.enterprise:
+            texts.append((scenario.enterprise, ""))
+        for text, stage in texts:
+            facts = self.hazards.run(self.inferrer.read(text), change_contexts(text, stage))
             for rid, fact in facts.items():
                 if rid in self.catalog.risks:
                     weights[rid] = max(weights.get(rid, 0.0), fact_score(fact))
                     known = evidence.setdefault(rid, [])
                     known.extend(e for e in fact.evidence if e not in known)
+        for process in scenario.processes:
             matches = self.matcher.run(process.name, process.description, top=2, sector=scenario.sector)
             best = matches[0].score if matches else 0.0
             for match in matches:

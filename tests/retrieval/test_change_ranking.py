@@ -235,6 +235,23 @@ def test_a_gap_applies_by_the_facts_of_a_process_and_says_which(
     assert all(not g.facts for g in without.gaps)
 
 
+def test_a_gap_applies_by_the_facts_the_enterprise_description_names(
+    catalog: KnowledgeCatalog, extractor: EntityExtractor
+) -> None:
+    # no process names the cylinders: the plant's own description does, and that is a fact of the plant
+    scenario = GapScenario.model_validate(
+        {
+            "id": "g",
+            "enterprise": "某厂，员工120人，乙炔气瓶在仓库集中存放",
+            "processes": [{"stage": "生产加工", "name": "装配", "description": "手工装配"}],
+            "indicators": [],
+        }
+    )
+    report = GapDetector(_with_classes(catalog), NO_CLAUSES, facts=extractor).run(scenario)
+    store = next(g for g in report.gaps if g.duty_id == "d_store")
+    assert any(f.startswith("乙炔：危险化学品目录") for f in store.facts)
+
+
 def test_a_risk_the_facts_bring_is_named_for_them(catalog: KnowledgeCatalog, extractor: EntityExtractor) -> None:
     facts = FactRiskReasoner(_with_classes(catalog).hazard_classes).run(extractor.run("新建乙炔气瓶库"), [STORAGE])
     scored = RiskScorer(catalog).run("新建乙炔气瓶库", [], facts=facts)
