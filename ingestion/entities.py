@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from ingestion.wastes import HazardousWasteList, WasteMatch
+from ingestion.wastes import HazardousWasteList, MadeWaste, WasteMatch
 from kg.catalogues import (
     CatalogueSet,
     EquipmentCriterion,
@@ -206,6 +206,7 @@ class Extracted:
     equipment: list[EquipmentMention] = field(default_factory=list)
     factors: list[FactorMention] = field(default_factory=list)
     wastes: list[WasteMention] = field(default_factory=list)
+    made_wastes: list[MadeWaste] = field(default_factory=list)
     unknown: list[UnknownSubstance] = field(default_factory=list)
     headcount: int | None = None
 
@@ -309,6 +310,7 @@ class EntityExtractor:
         out.equipment = self._equipment_mentions(norm)
         out.factors = self._factor_mentions(norm)
         out.wastes = self._waste_mentions(norm)
+        out.made_wastes = self._made_wastes(norm)
         covered = [(m.start, m.start + len(m.text)) for m in out.substances]
         out.unknown = self._unknown(norm, covered)
         return out
@@ -326,6 +328,8 @@ class EntityExtractor:
             merged.factors += [f for f in one.factors if f.entry.name not in factors]
             wastes = {w.text for w in merged.wastes}
             merged.wastes += [w for w in one.wastes if w.text not in wastes]
+            made = {w.name for w in merged.made_wastes}
+            merged.made_wastes += [w for w in one.made_wastes if w.name not in made]
             known = {u.text for u in merged.unknown}
             merged.unknown += [u for u in one.unknown if u.text not in known]
             merged.headcount = max(filter(None, (merged.headcount, one.headcount)), default=None)
@@ -429,6 +433,17 @@ class EntityExtractor:
                     found.setdefault(name, WasteMention(name, start + i, match))
                     break
         return sorted(found.values(), key=lambda w: w.start)
+
+    def _made_wastes(self, norm: str) -> list[MadeWaste]:
+        """The hazardous wastes the activities of the text make (喷漆 → HW12), by 国家危险废物名录's rows of
+        what makes them; a negated activity (不涉及电镀) makes none."""
+        if self.wastes is None or not self.catalogues.waste_sources:
+            return []
+        return self.wastes.made_by(
+            norm,
+            self.catalogues.waste_sources,
+            skip=lambda start: _NEGATED.search(norm[max(0, start - 8) : start]) is not None,
+        )
 
     def _unknown(self, norm: str, covered: Sequence[tuple[int, int]]) -> list[UnknownSubstance]:
         out: dict[str, UnknownSubstance] = {}

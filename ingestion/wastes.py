@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg.catalogues import WasteSourceEntry
 from kg.errors import IngestionError
 
-__all__ = ["HAZARDOUS_WASTE_LIST", "HazardousWasteList", "WasteEntry", "WasteMatch"]
+__all__ = ["HAZARDOUS_WASTE_LIST", "HazardousWasteList", "MadeWaste", "WasteEntry", "WasteMatch"]
 
 #: the statute text whose 附表 is the list
 HAZARDOUS_WASTE_LIST = "国家危险废物名录"
@@ -59,11 +61,73 @@ def _normal(text: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", text))
 
 
+@dataclass(frozen=True)
+class MadeWaste:
+    """The hazardous waste an activity a text names makes, by the rows whose source it is (喷漆 →
+    900-252-12 HW12); ``confirmed`` when the text also names a material the rows say is used (油漆), or they
+    name none."""
+
+    activity: str
+    start: int
+    match: WasteMatch
+    agents: tuple[str, ...] = ()
+    confirmed: bool = True
+
+    @property
+    def name(self) -> str:
+        """The waste as the reasoner names it (喷漆产生的HW12)."""
+        return f"{self.activity}产生的{self.match.hw_class or '危险废物'}"
+
+    @property
+    def basis(self) -> str:
+        """The rows in words, for the expert."""
+        used = "" if self.confirmed or not self.agents else f"，待确认：使用{'、'.join(self.agents)}"
+        return f"{self.activity}产生的危险废物：{self.match.basis}{used}"
+
+
 class HazardousWasteList:
     """The rows of the 附表, and the lookup of waste names."""
 
     def __init__(self, entries: list[WasteEntry]) -> None:
         self.entries = entries
+        self._codes = {e.code: e for e in entries}
+
+    def made_by(
+        self, text: str, sources: Sequence[WasteSourceEntry], *, skip: Callable[[int], bool] | None = None
+    ) -> list[MadeWaste]:
+        """The hazardous wastes the activities a text names make (喷漆 → HW12; 镀镍 → HW17), one per activity
+        and 废物类别, by the rows ``sources`` says what makes (``regulations_corpus/catalogues/waste_sources.yaml``).
+        A row is left out when the text names what it excludes (水性漆), and is to be confirmed when the text
+        names none of the materials it is made with; ``skip`` leaves out an activity at a position (a negated
+        one: 不涉及电镀). Rows whose code this edition does not hold are ignored."""
+        norm = _normal(text)
+        hits: list[tuple[int, str, WasteSourceEntry, str, bool]] = []
+        for src in sources:
+            entry = self._codes.get(src.code)
+            if entry is None or any(x in norm for x in src.excluded):
+                continue
+            confirmed = not src.agents or any(a in norm for a in src.agents)
+            for activity in src.activities:
+                start = norm.find(activity)
+                if start >= 0 and (skip is None or not skip(start)):
+                    hits.append((start, activity, src, entry.hw_class, confirmed))
+        # an activity read across two words (酸蚀 of 氢氟酸蚀刻) gives way to a confirmed one it overlaps (蚀刻)
+        sure = [(h[0], h[0] + len(h[1])) for h in hits if h[4]]
+        found: dict[tuple[str, str], tuple[int, list[WasteSourceEntry], bool]] = {}
+        for start, activity, src, hw_class, confirmed in hits:
+            end = start + len(activity)
+            if not confirmed and any(a < end and start < b and not (a <= start and end <= b) for a, b in sure):
+                continue
+            at, rows, was = found.setdefault((activity, hw_class), (start, [], False))
+            rows.append(src)
+            found[(activity, hw_class)] = (at, rows, was or confirmed)
+        out = []
+        for (activity, hw_class), (start, rows, confirmed) in found.items():
+            codes = tuple(r.code for r in rows)
+            match = WasteMatch(hw_class=hw_class, code=codes[0] if len(codes) == 1 else "", candidates=codes)
+            agents = tuple(dict.fromkeys(a for r in rows for a in r.agents))
+            out.append(MadeWaste(activity, start, match, agents, confirmed))
+        return sorted(out, key=lambda w: (w.start, w.match.hw_class))
 
     @classmethod
     def read(cls, regulations_dir: Path) -> HazardousWasteList:

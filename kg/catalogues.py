@@ -53,6 +53,7 @@ __all__ = [
     "ParameterThreshold",
     "SubstanceFacts",
     "ThresholdSubstance",
+    "WasteSourceEntry",
     "cas_is_valid",
     "load_catalogues",
     "name_key",
@@ -288,6 +289,16 @@ class CombustibleDust(_Model):
 
 
 #: file stem -> (entry model, extra lists of the file with their models)
+class WasteSourceEntry(_Model):
+    """A row of 国家危险废物名录 by what makes its waste: the activities (镀镍; 喷漆、上漆), the materials used in
+    them (使用油漆、有机溶剂进行…) and those the row leaves out (不包括水性漆), each a word the row writes."""
+
+    code: str = Field(pattern=r"^\d{3}-\d{3}-\d{2}$")
+    activities: list[str] = Field(min_length=1)
+    agents: list[str] = Field(default_factory=list)
+    excluded: list[str] = Field(default_factory=list)
+
+
 CATALOGUE_FILES: dict[str, tuple[type[_Model], dict[str, type[_Model]]]] = {
     "hazardous_chemicals": (ChemicalEntry, {}),
     "explosive_precursors": (ListedSubstance, {}),
@@ -299,6 +310,7 @@ CATALOGUE_FILES: dict[str, tuple[type[_Model], dict[str, type[_Model]]]] = {
     "occupational_hazards": (HazardFactorEntry, {}),
     "major_accident_hazards": (AccidentHazardEntry, {}),
     "combustible_dusts": (CombustibleDust, {}),
+    "waste_sources": (WasteSourceEntry, {}),
 }
 
 
@@ -413,6 +425,7 @@ class CatalogueSet:
     hazard_factors: list[HazardFactorEntry] = field(default_factory=list)
     accident_hazards: list[AccidentHazardEntry] = field(default_factory=list)
     combustible_dusts: list[CombustibleDust] = field(default_factory=list)
+    waste_sources: list[WasteSourceEntry] = field(default_factory=list)
     drug_precursors: dict[str, str] = field(default_factory=dict)  # name -> 第一类/第二类/第三类
     _by_name: dict[str, SubstanceFacts] = field(default_factory=dict, repr=False)
     _by_cas: dict[str, SubstanceFacts] = field(default_factory=dict, repr=False)
@@ -646,5 +659,6 @@ def load_catalogues(folder: Path, *, drug_precursors: dict[str, str] | None = No
         hazard_factors=entries("occupational_hazards"),
         accident_hazards=entries("major_accident_hazards"),
         combustible_dusts=entries("combustible_dusts"),
+        waste_sources=entries("waste_sources"),
         drug_precursors=dict(drug_precursors or {}),
     )

@@ -431,6 +431,9 @@ def fact_conditions(found: Extracted) -> dict[str, list[str]]:
             add("放射工作", f"职业病危害因素分类目录：{factor.text}（{entry.name}）")
     for w in found.wastes:
         add("危险废物", f"{w.text}：{w.match.basis}")
+    for made in found.made_wastes:
+        if made.confirmed:
+            add("危险废物", made.basis)
     return met
 
 

@@ -5,9 +5,11 @@ used, VOCs; 急性毒性 → acute poisoning; 皮肤腐蚀 类别1 → chemical 
 高毒, 重点监管, a stored amount at or above its GB 18218 临界量); a 特种设备目录 item brings the risks of its class
 (起重机械 → 起重伤害 …) and, when its parameters make it special equipment, the registration and inspection
 risks; a 职业病危害因素 brings its occupational disease; a waste 国家危险废物名录 lists (HW17 磷化渣) brings the
-hazardous-waste risks and those of its class. The classes and their links are the knowledge base's
-``HazardClass`` nodes (``regulations_corpus/hazards.yaml``, each with the standard or article it rests on),
-so no substance, machine or factor is named here: a name the catalogues hold is enough.
+hazardous-waste risks and those of its class, and so does a waste an activity of the text makes by the 名录's
+rows of what makes them (喷漆 → 900-252-12 HW12; to be confirmed while the row's material, 油漆, is not
+named). The classes and their links are the knowledge base's ``HazardClass`` nodes
+(``regulations_corpus/hazards.yaml``, each with the standard or article it rests on), so no substance,
+machine or factor is named here: a name the catalogues hold is enough.
 
 The context decides between storage and use risks, by the activities of 危险化学品安全管理条例 第二条: a
 change that stores (储存, 仓库, 储罐 …, or a process of a storage stage) gets the storage risks, one that uses
@@ -20,6 +22,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ingestion.entities import EquipmentMention, Extracted, FactorMention, SubstanceMention, WasteMention
+from ingestion.wastes import MadeWaste
 from kg.corpus import KnowledgeBase
 from kg.fact_classes import equipment_classes, factor_classes, substance_classes, threshold_classes, waste_classes
 from retrieval.change.catalog import CatalogHazardClass
@@ -102,6 +105,7 @@ def _names(found: Extracted) -> set[str]:
         *(e.text for e in found.equipment),
         *(f.text for f in found.factors),
         *(w.text for w in found.wastes),
+        *(w.name for w in found.made_wastes),
     }
 
 
@@ -142,6 +146,7 @@ class FactRiskReasoner:
             *(h for e in found.equipment for h in self._equipment(e)),
             *(h for f in found.factors for h in self._factor(f)),
             *(h for w in found.wastes for h in self._waste(w)),
+            *(h for w in found.made_wastes for h in self._made_waste(w)),
             *self._thresholds(found),
         ]
         for hit in hits:
@@ -180,6 +185,13 @@ class FactRiskReasoner:
         m = w.match
         for klass, decided in waste_classes(m.code, m.hw_class, self.classes, candidates=m.candidates):
             yield _Hit(klass, w.text, m.basis, condition="" if decided else "废物代码待核实")
+
+    def _made_waste(self, w: MadeWaste) -> Iterable[_Hit]:
+        m = w.match
+        for klass, decided in waste_classes(m.code, m.hw_class, self.classes, candidates=m.candidates):
+            check = "" if w.confirmed else f"使用{'、'.join(w.agents)}"
+            check = "、".join(c for c in (check, "" if decided else "废物代码待核实") if c)
+            yield _Hit(klass, w.name, w.basis, condition=check)
 
     def _thresholds(self, found: Extracted) -> Iterable[_Hit]:
         for klass in threshold_classes(found.headcount, self.classes):

@@ -28,7 +28,9 @@ def test_every_catalogue_is_there_with_its_provenance(catalogues: CatalogueSet) 
     for stem, info in catalogues.infos.items():
         assert info.coverage <= info.expected_count, stem
         primary = [s for s in info.sources if s.role.startswith("primary")]
-        assert primary and all(s.commit or s.url for s in primary), stem
+        # a public copy (repository at a commit, or a page), or the statute text held in ../shared
+        held = [s for s in primary if (s.path or "").startswith("../shared/regulations/")]
+        assert primary and all(s.commit or s.url or s in held for s in primary), stem
         assert all(s.commit is None or len(s.commit) == 40 for s in info.sources), stem
 
 
@@ -93,7 +95,12 @@ def _cas(value: object) -> object:
     return "；".join(str(v) for v in value) if isinstance(value, list) else value
 
 
-@pytest.mark.parametrize("stem", sorted(CATALOGUE_FILES))
+#: catalogues read off a statute text in ../shared, each word checked against it by an integration test
+#: (tests/kg/test_waste_sources.py) rather than against samples copied from a public copy
+_FROM_SHARED = {"waste_sources"}
+
+
+@pytest.mark.parametrize("stem", sorted(set(CATALOGUE_FILES) - _FROM_SHARED))
 def test_samples_from_the_recorded_source_agree(stem: str) -> None:
     sample_doc = yaml.safe_load((SAMPLES / f"{stem}.yaml").read_text(encoding="utf-8"))
     entries_doc = yaml.safe_load((FOLDER / f"{stem}.yaml").read_text(encoding="utf-8"))
