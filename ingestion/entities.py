@@ -142,6 +142,8 @@ _NAME_GLUE = frozenset("锂钠钾钙镁铝锌铜镍铬钴锰铁铅汞钡锶银�
 _STORED = re.compile(
     r"(?:最大)?(?:储存量|贮存量|存储量|储量|存量|储存能力)\s*[:：为约达]?\s*([0-9]+(?:\.[0-9]+)?\s*(?:吨|t|kg|千克|公斤))"
 )
+#: words of an amount over a period (used, made, handled), which is not an amount present
+_FLOW = re.compile(r"用量|年产|产量|产能|耗|处理量|周转量|销量|购买量|年用|日用|月用")
 _AMOUNT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(吨|t|kg|千克|公斤)(?![/a-zA-Z])")
 _PERCENT = re.compile(r"(?:含量|浓度|质量分数)?\s*[≥>＞约]?\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]")
 _HEADCOUNT = re.compile(r"(?:员工|职工|从业人员|人员|人数|用工)[^，。；\d]{0,6}(\d{2,6})\s*(?:余)?\s*(?:人|名)")
@@ -530,7 +532,9 @@ def _stored_amount(norm: str, m: SubstanceMention, found: Sequence[SubstanceMent
 
 
 def _amount(tail: str) -> float | None:
-    m = _AMOUNT.search(tail)
+    """The first amount in tonnes that is not a flow: GB 18218-2018 compares the quantity present (实际存在量,
+    the most stored at any time), never one used or made over a period (年用量 2400 t, 年产 3 万 t)."""
+    m = next((a for a in _AMOUNT.finditer(tail) if _FLOW.search(tail[max(0, a.start() - 6) : a.start()]) is None), None)
     if m is None:
         return None
     value = float(m.group(1))

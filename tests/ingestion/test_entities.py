@@ -100,3 +100,10 @@ def test_a_substance_table_1_does_not_name_takes_its_class_threshold(extractor: 
     assert cyanide is not None and (cyanide.threshold_t, cyanide.threshold_entry) == (50.0, "表2 J2")
     toluene = catalogues.substance("甲苯")  # 表1 names it
     assert toluene is not None and (toluene.threshold_t, toluene.threshold_entry) == (500.0, "甲苯")
+
+
+def test_an_amount_over_a_period_is_not_an_amount_present(extractor: EntityExtractor) -> None:
+    # GB 18218 compares the most present at any time: 2400 t a year of use is not a stored amount
+    by_name = {m.text: m for m in extractor.run("新增液氨（年用量 2400 t），另有丙酮 12 t").substances}
+    assert by_name["液氨"].amount_t is None and by_name["丙酮"].amount_t == 12
+    assert extractor.run("液氨年用量 50 t，最大存量 8 t").substances[0].amount_t == 8
