@@ -40,6 +40,8 @@ __all__ = [
 STORAGE = "储存"
 USE = "使用"
 _SPECIAL = "特种设备"
+#: the listing a stored amount decides, not the substance alone (GB 18218-2018 表1、表2 临界量)
+_BY_AMOUNT = "重大危险源"
 #: Words of 危险化学品安全管理条例 for storing, and for using in production.
 _STORAGE_WORDS = ("储存", "贮存", "仓库", "库房", "储罐", "贮罐", "罐区", "存放", "仓储", "暂存")
 _USE_WORDS = ("使用", "用于", "投料", "投加", "调配", "配制", "生产线", "工序", "加工", "作业", "替代", "改用", "改为")
@@ -89,6 +91,7 @@ class FactRisk:
     entities: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
     new: bool = False  # some entity is new with the change (not named by the enterprise before it)
+    crossing: bool = False  # the change crosses a bound the law sets (a 临界量, a headcount) it had not crossed
 
     def add(self, entity: str, evidence: str) -> None:
         # a name inside a longer one named too (起重机 of 桥式起重机) adds nothing
@@ -117,6 +120,7 @@ class _Hit:
     special: bool = False  # an item 特种设备目录's parameters make special equipment (or may: undecided)
     condition: str = ""  # the 目录 lists the entity only so (闭杯闪点≤60℃): to confirm
     key: str = ""  # what the enterprise must have had before for the risk not to be new (default: the entity)
+    bound: bool = False  # the class is a bound the law sets (临界量, headcount), crossed by an amount or a count
 
 
 class FactRiskReasoner:
@@ -140,6 +144,7 @@ class FactRiskReasoner:
         before: set[str] = set()
         if known is not None:
             before = _names(known) | {f"阈值:{k.id}" for k in threshold_classes(known.headcount, self.classes)}
+            before |= {h.key for m in known.substances for h in self._substance(m) if h.key}
         out: dict[str, FactRisk] = {}
         hits = [
             *(h for m in found.substances for h in self._substance(m)),
@@ -162,13 +167,17 @@ class FactRiskReasoner:
                 risk.leading = risk.leading or place == 0
                 risk.confirmed = risk.confirmed or not hit.condition
                 risk.new = risk.new or (hit.key or hit.entity) not in before
+                risk.crossing = risk.crossing or (hit.bound and hit.key not in before)
                 check = f"，待确认：{hit.condition}" if hit.condition else ""
                 risk.add(hit.entity, f"{hit.entity}：{hit.fact}{check} → {hit.klass.name}（{hit.klass.basis}）")
         return out
 
     def _substance(self, m: SubstanceMention) -> Iterable[_Hit]:
         for klass, fact in substance_classes(m.facts, self.classes, amount_t=m.amount_t):
-            yield _Hit(klass, m.text, fact, condition=m.condition)
+            # a listing the stored amount decides (GB 18218 临界量) is new when the amount crosses it, even for
+            # a substance the enterprise had before (1.5 t of 环氧乙烷 then, 12 t now)
+            key = f"{klass.id}:{m.text}" if _BY_AMOUNT in klass.match else ""
+            yield _Hit(klass, m.text, fact, condition=m.condition, key=key, bound=bool(key))
 
     def _equipment(self, e: EquipmentMention) -> Iterable[_Hit]:
         special = e.special is not False
@@ -196,4 +205,4 @@ class FactRiskReasoner:
     def _thresholds(self, found: Extracted) -> Iterable[_Hit]:
         for klass in threshold_classes(found.headcount, self.classes):
             fact = f"从业人员{found.headcount}人，{klass.name}"
-            yield _Hit(klass, f"从业人员{found.headcount}人", fact, key=f"阈值:{klass.id}")
+            yield _Hit(klass, f"从业人员{found.headcount}人", fact, key=f"阈值:{klass.id}", bound=True)

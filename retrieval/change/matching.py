@@ -202,6 +202,9 @@ class RiskScorer:
             name = str(risk["name"])
             if fact is not None:
                 score += fact_score(fact) * (1.0 if fact.new else KNOWN_SHARE)
+                # a bound of the law the change crosses (12 t ≥ 临界量 10 t; 160 staff > 100) is a status the
+                # change brings about, its number written in the change
+                score += 2 * TRIGGER_WEIGHT * fact.crossing
                 about = [e for e in fact.entities if normalize(e) not in normalize(name)]
                 if about:
                     name = f"{name}（{'、'.join(about[:3])}）"

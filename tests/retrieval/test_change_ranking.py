@@ -17,7 +17,7 @@ from retrieval.change.duties import DutySelector
 from retrieval.change.gaps import GapDetector, _about_the_scheme
 from retrieval.change.hazards import STORAGE, FactRiskReasoner
 from retrieval.change.inputs import ChangeRequest, EnterpriseProfile, GapScenario, ProcessInput
-from retrieval.change.matching import ProcessMatcher, RiskScorer, names_absent, status_conditions
+from retrieval.change.matching import TRIGGER_WEIGHT, ProcessMatcher, RiskScorer, names_absent, status_conditions
 from retrieval.change.models import IndicatorProposal, ObligationProposal, RiskProposal
 from retrieval.change.validator import IndicatorValidator
 
@@ -258,6 +258,16 @@ def test_a_risk_the_facts_bring_is_named_for_them(catalog: KnowledgeCatalog, ext
     store = next(r for r in scored if r.id == "r_store")
     assert store.name == "危险化学品储存不规范（乙炔）" and store.facts == ["乙炔"]
     assert store.evidence[0].startswith("目录事实：乙炔：危险化学品目录")
+
+
+def test_a_bound_the_change_crosses_weighs_as_a_status_it_brings(
+    catalog: KnowledgeCatalog, extractor: EntityExtractor
+) -> None:
+    facts = FactRiskReasoner(_with_classes(catalog).hazard_classes).run(extractor.run("新建乙炔气瓶库"), [STORAGE])
+    plain = next(r for r in RiskScorer(catalog).run("新建乙炔气瓶库", [], facts=facts) if r.id == "r_store")
+    crossed = {rid: replace(f, crossing=True) for rid, f in facts.items()}
+    bound = next(r for r in RiskScorer(catalog).run("新建乙炔气瓶库", [], facts=crossed) if r.id == "r_store")
+    assert bound.score == pytest.approx(plain.score + 2 * TRIGGER_WEIGHT)
 
 
 def test_the_kind_of_change_brings_one_duty_per_regulation_and_kind(catalog: KnowledgeCatalog) -> None:

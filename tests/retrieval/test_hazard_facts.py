@@ -181,3 +181,15 @@ def test_a_headcount_crossing_the_staffing_bound_brings_its_risk_once(
     assert staff.new and staff.entities == ["从业人员135人"] and "安全生产法第二十四条" in staff.evidence[0]
     assert not reasoner.run(grown, known=extractor.run("员工约120人"))["r_safety_org_staff"].new
     assert "r_safety_org_staff" not in reasoner.run(extractor.run("员工约60人"))
+
+
+def test_a_bound_the_change_crosses_is_new_though_the_substance_is_not(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    change = extractor.run("液氨改为储罐储存，最大储存量 15 t")
+    below = reasoner.run(change, [STORAGE], known=extractor.run("液氨钢瓶，最大储存量 2 t"))["r_major_hazard_source"]
+    assert below.new and below.crossing  # 2 t then, 15 t ≥ 临界量 10 t now
+    above = reasoner.run(change, [STORAGE], known=extractor.run("液氨储罐，最大储存量 12 t"))["r_major_hazard_source"]
+    assert not above.new and not above.crossing  # a 重大危险源 before the change already
+    leak = reasoner.run(change, [STORAGE], known=extractor.run("液氨钢瓶，最大储存量 2 t"))
+    assert not any(f.crossing for rid, f in leak.items() if rid != "r_major_hazard_source")
