@@ -137,6 +137,9 @@ class GapDetector:
         catalog: the knowledge base.
         clauses: clause texts and successors.
         matcher: process-template matcher.
+        facts: reads substances, equipment, factors and wastes against the national catalogues.
+        max_gaps: the most gaps reported (``MAX_GAPS``; more to see where a known gap ranks).
+        floor: gaps scoring below this share of the best one are left out (``GAP_FLOOR``).
     """
 
     def __init__(
@@ -146,7 +149,11 @@ class GapDetector:
         *,
         matcher: ProcessMatcher | None = None,
         facts: FactReader | None = None,
+        max_gaps: int = MAX_GAPS,
+        floor: float = GAP_FLOOR,
     ) -> None:
+        self.max_gaps = max_gaps
+        self.floor = floor
         self.catalog = catalog
         self.clauses = clauses
         self.matcher = matcher or ProcessMatcher(catalog)
@@ -168,7 +175,7 @@ class GapDetector:
                 covered.append(line)
             else:
                 open_lines.append((line, reach))
-        gaps = self._ranked(open_lines, covered, scenario)
+        gaps = self._ranked(open_lines, covered, scenario)[: self.max_gaps]
         return GapReport(
             id=scenario.id,
             conditions=conditions.met,
@@ -224,13 +231,13 @@ class GapDetector:
                 reach.facts.extend(e for e in evidence.get(rid, []) if e not in reach.facts)
         return reached
 
-    @staticmethod
     def _ranked(
+        self,
         lines: Sequence[tuple[Coverage, _Reach]],
         covered: Sequence[Coverage],
         scenario: GapScenario,
     ) -> list[Coverage]:
-        """Uncovered duties, one per article, best first, cut at ``MAX_GAPS`` and ``GAP_FLOOR``."""
+        """Uncovered duties, one per article, best first, down to ``floor`` of the best one."""
         covered_articles = {f"{c.law}#{c.article}" for c in covered}
         text = _about_the_scheme(scenario.enterprise)
         best: dict[str, Coverage] = {}
@@ -245,7 +252,7 @@ class GapDetector:
                 best[key] = line
         ranked = sorted(best.values(), key=lambda g: (-g.score, g.law, g.article))
         top = ranked[0].score if ranked else 0.0
-        return [g for g in ranked if g.score >= GAP_FLOOR * top][:MAX_GAPS]
+        return [g for g in ranked if g.score >= self.floor * top]
 
     def _cited_articles(self, indicators: Sequence[CurrentIndicator]) -> dict[str, list[tuple[str, str]]]:
         """Article key → (indicator name, reason), including successors of repealed citations."""

@@ -335,3 +335,12 @@ def test_a_risk_named_for_a_listing_the_plant_is_not_in_needs_a_fact(catalog: Kn
     assert "r_cyanide" not in {r.id for r in scored}  # shared keyword, no cyanide named
     cyanide = ConditionInferrer().run(EnterpriseProfile(enterprise="氰化镀铜，使用氰化亚铜、氰化钠"))
     assert "r_cyanide" in {r.id for r in RiskScorer(with_cyanide).run("新增氰化镀铜线", [], conditions=cyanide)}
+
+
+def test_the_report_is_cut_where_the_detector_is_told(catalog: KnowledgeCatalog, extractor: EntityExtractor) -> None:
+    scenario = GapScenario.model_validate(
+        {"id": "g", "processes": [{"stage": "原料采购与仓储", "name": "气瓶存放", "description": "乙炔气瓶存放"}]}
+    )
+    every = GapDetector(_with_classes(catalog), NO_CLAUSES, facts=extractor, max_gaps=100, floor=0.0).run(scenario)
+    one = GapDetector(_with_classes(catalog), NO_CLAUSES, facts=extractor, max_gaps=1).run(scenario)
+    assert len(every.gaps) > 1 and [g.duty_id for g in one.gaps] == [every.gaps[0].duty_id]
