@@ -200,7 +200,7 @@ class FactRiskReasoner:
         for klass, decided in waste_classes(m.code, m.hw_class, self.classes, candidates=m.candidates):
             check = "" if w.confirmed else f"使用{'、'.join(w.agents)}"
             check = "、".join(c for c in (check, "" if decided else "废物代码待核实") if c)
-            yield _Hit(klass, w.name, w.basis, condition=check)
+            yield _Hit(klass, w.name, m.basis, condition=check)
 
     def _thresholds(self, found: Extracted) -> Iterable[_Hit]:
         for klass in threshold_classes(found.headcount, self.classes):
