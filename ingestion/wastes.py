@@ -76,13 +76,12 @@ class MadeWaste:
     @property
     def name(self) -> str:
         """The waste as the reasoner names it (喷漆产生的HW12)."""
-        return f"{self.activity}产生的{self.match.hw_class or '危险废物'}"
+        return f"{self.activity}产生的{self.match.hw_class}"
 
     @property
     def basis(self) -> str:
-        """The rows in words, for the expert."""
-        used = "" if self.confirmed or not self.agents else f"，待确认：使用{'、'.join(self.agents)}"
-        return f"{self.activity}产生的危险废物：{self.match.basis}{used}"
+        """The rows in words, for the expert (what is still to be confirmed is the reasoner's condition)."""
+        return f"{self.activity}产生的危险废物：{self.match.basis}"
 
 
 class HazardousWasteList:

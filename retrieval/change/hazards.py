@@ -22,7 +22,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ingestion.entities import EquipmentMention, Extracted, FactorMention, SubstanceMention, WasteMention
-from ingestion.wastes import MadeWaste
+from ingestion.wastes import MadeWaste, WasteMatch
 from kg.corpus import KnowledgeBase
 from kg.fact_classes import equipment_classes, factor_classes, substance_classes, threshold_classes, waste_classes
 from retrieval.change.catalog import CatalogHazardClass
@@ -191,16 +191,16 @@ class FactRiskReasoner:
             yield _Hit(klass, f.text, f"职业病危害因素分类目录 {f.entry.category} {f.entry.name}")
 
     def _waste(self, w: WasteMention) -> Iterable[_Hit]:
-        m = w.match
-        for klass, decided in waste_classes(m.code, m.hw_class, self.classes, candidates=m.candidates):
-            yield _Hit(klass, w.text, m.basis, condition="" if decided else "废物代码待核实")
+        return self._waste_hits(w.text, w.match)
 
     def _made_waste(self, w: MadeWaste) -> Iterable[_Hit]:
-        m = w.match
+        # made by an activity with none of the materials its rows name (喷漆 without 油漆): to be confirmed
+        return self._waste_hits(w.name, w.match, "" if w.confirmed else f"使用{'、'.join(w.agents)}")
+
+    def _waste_hits(self, entity: str, m: WasteMatch, check: str = "") -> Iterable[_Hit]:
         for klass, decided in waste_classes(m.code, m.hw_class, self.classes, candidates=m.candidates):
-            check = "" if w.confirmed else f"使用{'、'.join(w.agents)}"
-            check = "、".join(c for c in (check, "" if decided else "废物代码待核实") if c)
-            yield _Hit(klass, w.name, m.basis, condition=check)
+            condition = "、".join(c for c in (check, "" if decided else "废物代码待核实") if c)
+            yield _Hit(klass, entity, m.basis, condition=condition)
 
     def _thresholds(self, found: Extracted) -> Iterable[_Hit]:
         for klass in threshold_classes(found.headcount, self.classes):
