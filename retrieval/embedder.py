@@ -134,6 +134,7 @@ class SentenceTransformerEmbedder:
         except ImportError as e:
             raise RetrievalError(f"the sentence-transformers package is missing; {_INSTALL_HINT}") from e
         offline = local or _hub_offline()
+        _quiet_weight_loading()
         try:
             model = SentenceTransformer(source, device=self.device, local_files_only=offline)
         except Exception as e:  # the boundary: hub, file and torch errors alike
@@ -196,6 +197,16 @@ class SentenceTransformerEmbedder:
         except (RuntimeError, ValueError) as e:
             raise RetrievalError(f"embedding model {self.model_name_or_path!r} failed: {e}") from e
         return np.asarray(vectors, dtype=np.float32)
+
+
+def _quiet_weight_loading() -> None:
+    """No ``Loading weights`` bar from transformers: loading is not long work, and the bar lands in the
+    middle of a command's output (the embedding itself reports its own progress)."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # sentence-transformers without transformers cannot load anyway: its error says so
+        return
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def _hub_offline() -> bool:

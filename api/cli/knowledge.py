@@ -112,21 +112,19 @@ def ingest(
 
 
 def _print_ingest(documents: list[Any], missing: list[str], repeals: list[dict[str, object]], seconds: float) -> None:
-    from rich.table import Table
-
-    table = Table("document", "status", "articles", "obligations", "reason", title="ingestion")
+    """One line per document with its whole name (no table: a table column truncates long titles)."""
     colours = {"processed": "green", "unchanged": "cyan", "failed": "red"}
     for d in documents:
         extra = "; ".join(d.warnings) if d.status != "failed" else d.error
-        table.add_row(Path(d.path).name, f"[{colours[d.status]}]{d.status}[/]", str(d.articles), str(d.obligations),
-                      extra or "")  # fmt: skip
+        counts = f"{d.articles} articles, {d.obligations} obligations" if d.status != "failed" else ""
+        line = f"[{colours[d.status]}]{d.status:<9}[/] {Path(d.path).name}  {counts}"
+        console.print(line + (f"  ({extra})" if extra else ""), highlight=False, soft_wrap=True)
     for m in missing:
-        table.add_row(m, "[red]failed[/]", "0", "0", "no such file")
-    console.print(table)
+        console.print(f"[red]{'failed':<9}[/] {m}  (no such file)", highlight=False, soft_wrap=True)
     for r in repeals:
         mapped = f"{r['mapped']}/{r['articles']} articles mapped"
-        console.print(f"《{r['repealed']}》 repealed by 《{r['by']}》 第{r['article']}条: {mapped}")
-    console.print(f"{seconds:.1f}s")
+        console.print(f"《{r['repealed']}》 repealed by 《{r['by']}》 第{r['article']}条: {mapped}", soft_wrap=True)
+    console.print(f"{len(documents) + len(missing)} documents in {seconds:.1f}s")
 
 
 def models_prepare(ctx: typer.Context) -> None:

@@ -13,14 +13,15 @@ answers beside them) and are frozen.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import CoreSchema
 
 from api.contracts._naming import published_as
 
 __all__ = [
+    "CHANGE_TYPE_NAMES",
     "ChangeRequest",
     "ChangeScenario",
     "ChangeType",
@@ -45,6 +46,30 @@ __all__ = [
 ]
 
 ChangeType = Literal["add_process", "new_material", "new_equipment", "expand", "regulation_change"]
+
+# The Chinese names each change type is accepted under, as in retrieval.change.inputs (held equal by
+# tests/api/test_contracts.py): 安全生产法 第二十九条's 四新, 扩建 / 扩产, 法规变更.
+CHANGE_TYPE_NAMES: dict[str, tuple[str, ...]] = {
+    "add_process": ("新增工序", "新增工艺", "新工艺", "新增生产线"),
+    "new_material": ("新材料", "新物料", "原辅材料变更"),
+    "new_equipment": ("新设备", "新增设备"),
+    "expand": ("扩产", "扩建", "改扩建", "扩能"),
+    "regulation_change": ("法规变更", "法规修订", "标准变更"),
+}
+_CHANGE_TYPE_OF = {name: key for key, names in CHANGE_TYPE_NAMES.items() for name in (key, *names)}
+_CHANGE_TYPE_HELP = "；".join(f"{key}（{'/'.join(names)}）" for key, names in CHANGE_TYPE_NAMES.items())
+
+
+def _change_type_of(value: object) -> object:
+    """A change type in English or Chinese as its English value; an unknown string lists both spellings."""
+    if not isinstance(value, str):
+        return value
+    key = _CHANGE_TYPE_OF.get(value.strip())
+    if key is None:
+        raise ValueError(f"unknown change type {value!r}: one of {_CHANGE_TYPE_HELP}")
+    return key
+
+
 Comparator = Literal[">=", "<=", "="]
 
 
@@ -97,7 +122,9 @@ class EnterpriseProfile(_Input):
 class ChangeRequest(_Input):
     """A change of the enterprise or of the law."""
 
-    type: ChangeType
+    type: Annotated[ChangeType, BeforeValidator(_change_type_of)] = Field(
+        description="The kind of change, in English or Chinese: " + _CHANGE_TYPE_HELP
+    )
     description: str = Field(min_length=1)
     process: ProcessInput | None = None
 

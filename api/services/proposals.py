@@ -18,7 +18,7 @@ from api.services.security import Principal
 from kg.errors import HsekgError, NotFoundError, UnsupportedDocumentError
 from retrieval.change.gaps import GapReport
 from retrieval.change.impact import ImpactReport
-from retrieval.change.inputs import ChangeScenario, GapScenario, ProcessInput
+from retrieval.change.inputs import ChangeScenario, CurrentIndicator, GapScenario, ProcessInput
 from retrieval.change.models import ChangeProposal
 from retrieval.change.rules_sheet import RulesSheetReader
 from retrieval.change.validator import from_current
@@ -91,11 +91,7 @@ class ProposalService:
         The indicators the caller's enterprise is already assessed on (its stored 考核细则, when the records
         database has one) are what the validator's duplicate rule compares against.
         """
-        try:
-            current = self._rules(user.enterprise_id).indicators
-        except NotFoundError:
-            current = []
-        result = self._engine.proposer.run(scenario, [from_current(i) for i in current])
+        result = self.preview(scenario, enterprise_id=user.enterprise_id)
         process = scenario.change.process.name if scenario.change.process else ""
         run = RunInput(
             source="change",
@@ -110,6 +106,20 @@ class ProposalService:
             run, result.indicators, obligations=result.obligations, risks=result.risks, actor=user.username
         )
         return ChangeRun(run_id=run_id, result=result, proposals=views)
+
+    def preview(self, scenario: ChangeScenario, *, enterprise_id: str | None = None) -> ChangeProposal:
+        """Propose risks, duties and indicators for a change without storing anything.
+
+        The indicators ``enterprise_id`` is already assessed on (its stored 考核细则, when the records
+        database has the enterprise) are what the validator's duplicate rule compares against.
+        """
+        current: list[CurrentIndicator] = []
+        if enterprise_id is not None:
+            try:
+                current = self._rules(enterprise_id).indicators
+            except NotFoundError:
+                current = []
+        return self._engine.proposer.run(scenario, [from_current(i) for i in current])
 
     def gaps(self, scenario: GapScenario, *, send_to_review: bool, user: Principal) -> GapRun:
         """Applicable duties and their coverage; the uncovered ones' suggestions optionally queued for review."""

@@ -28,9 +28,9 @@ from ingestion.enterprise.models import (
 )
 from ingestion.enterprise.text_parser import EnterpriseTextParser
 from ingestion.entities import EntityExtractor
-from ingestion.loaders import load_document
+from ingestion.loaders import load_document, supported_suffixes
 from ingestion.wastes import HazardousWasteList
-from kg.errors import IngestionError
+from kg.errors import IngestionError, UnsupportedDocumentError
 
 __all__ = ["EnterpriseDocumentImporter", "Progress"]
 
@@ -107,7 +107,13 @@ class EnterpriseDocumentImporter:
     def _one(self, path: Path) -> tuple[DocumentReport, Findings | None, str]:
         label = path.name
         try:
-            if path.suffix.lower() in self.excel.suffixes:
+            suffix = path.suffix.lower()
+            if suffix not in supported_suffixes() and suffix not in self.excel.suffixes:
+                supported = ", ".join([*supported_suffixes(), *self.excel.suffixes])
+                raise UnsupportedDocumentError(
+                    f"unsupported format {suffix or '(no extension)'} (supported: {supported})"
+                )
+            if suffix in self.excel.suffixes:
                 doc, findings = None, self.excel.run(path, label)
             else:
                 doc = load_document(path, max_bytes=self.max_bytes)

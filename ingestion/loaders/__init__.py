@@ -30,6 +30,7 @@ __all__ = [
     "describe_content",
     "load_document",
     "register_loader",
+    "supported_suffixes",
 ]
 
 ContentCheck = Callable[[Path, bytes], str | None]
@@ -86,7 +87,7 @@ def load_document(path: Path, *, max_bytes: int) -> LoadedDocument:
     suffix = path.suffix.lower()
     loader = LOADERS.get(suffix)
     if loader is None:
-        supported = ", ".join(sorted(LOADERS, key=_suffix_order))
+        supported = ", ".join(supported_suffixes())
         raise UnsupportedDocumentError(f"unsupported format {suffix or '(no extension)'} (supported: {supported})")
     if size == 0:
         raise UnsupportedDocumentError("empty file")
@@ -99,6 +100,11 @@ def load_document(path: Path, *, max_bytes: int) -> LoadedDocument:
         raise
     except Exception as e:  # a loader bug or an unforeseen library error must still fail this document only
         raise IngestionError(f"could not read {suffix} file: {type(e).__name__}: {e}") from e
+
+
+def supported_suffixes() -> list[str]:
+    """The file extensions a loader is registered for, the preferred formats first."""
+    return sorted(LOADERS, key=_suffix_order)
 
 
 def describe_content(head: bytes) -> str | None:

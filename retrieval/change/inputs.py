@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from kg.errors import ValidationFailedError
 
 __all__ = [
+    "CHANGE_TYPE_NAMES",
     "ChangeRequest",
     "ChangeScenario",
     "ChangeType",
@@ -24,11 +25,39 @@ __all__ = [
     "GapScenario",
     "LawArticle",
     "ProcessInput",
+    "change_type_of",
     "load_json",
     "load_jsonl",
 ]
 
 ChangeType = Literal["add_process", "new_material", "new_equipment", "expand", "regulation_change"]
+
+# The Chinese names a change type is also accepted under: 安全生产法 第二十九条's 新工艺、新材料、新设备 (四新),
+# 建设项目's 扩建 / 改扩建 and 扩产 for a scale-up, 法规变更 for a change of the law. The wire contract
+# (api.contracts.change) states the same table; tests/api/test_contracts.py holds the two equal.
+CHANGE_TYPE_NAMES: dict[str, tuple[str, ...]] = {
+    "add_process": ("新增工序", "新增工艺", "新工艺", "新增生产线"),
+    "new_material": ("新材料", "新物料", "原辅材料变更"),
+    "new_equipment": ("新设备", "新增设备"),
+    "expand": ("扩产", "扩建", "改扩建", "扩能"),
+    "regulation_change": ("法规变更", "法规修订", "标准变更"),
+}
+_CHANGE_TYPE_OF = {name: key for key, names in CHANGE_TYPE_NAMES.items() for name in (key, *names)}
+_CHANGE_TYPE_HELP = "；".join(f"{key}（{'/'.join(names)}）" for key, names in CHANGE_TYPE_NAMES.items())
+
+
+def change_type_of(value: object) -> object:
+    """A change type given in English or under one of its Chinese names, as its English value.
+
+    Raises:
+        ValueError: a string that is neither; the message lists both spellings of every type.
+    """
+    if not isinstance(value, str):
+        return value
+    key = _CHANGE_TYPE_OF.get(value.strip())
+    if key is None:
+        raise ValueError(f"unknown change type {value!r}: one of {_CHANGE_TYPE_HELP}")
+    return key
 
 
 class _Input(BaseModel):
@@ -94,7 +123,9 @@ class EnterpriseProfile(_Input):
 class ChangeRequest(_Input):
     """A change of the enterprise or of the law."""
 
-    type: ChangeType
+    type: Annotated[ChangeType, BeforeValidator(change_type_of)] = Field(
+        description="The kind of change, in English or Chinese: " + _CHANGE_TYPE_HELP
+    )
     description: str = Field(min_length=1)
     process: ProcessInput | None = None
 

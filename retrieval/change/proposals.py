@@ -117,7 +117,7 @@ class ChangeProposer:
             drafted, notes = self._with_llm(drafted, change.description, risks, obligations)
         fits = {r.id for r in affected}
         validated = self._validated(drafted, obligations, existing, change.description, fits)
-        indicators = [scoped(i, risks) for i in validated]
+        indicators = [_chained(scoped(i, risks), obligations, change.description) for i in validated]
         return ChangeProposal(
             id=scenario.id,
             change=change.description,
@@ -213,15 +213,22 @@ class ChangeProposer:
                 # measuring none of the change's risks: shown only when no fitting indicator is left
                 unfit.append(checked)
                 continue
-            chain = [f"变更：{change[:60]}"]
-            for duty_id in checked.duty_ids[:2]:
-                ob = by_duty.get(duty_id)
-                if ob is not None:
-                    chain += [f"风险：{r}" for r in ob.risks[:1]]
-                    chain.append(f"义务：《{ob.law}》第{ob.article}条“{ob.quote[:80]}”")
-            chain.append(f"指标：{checked.name}")
-            chosen.append(checked.model_copy(update={"chain": chain}))
+            chosen.append(checked)
         return chosen + unfit[: MAX_INDICATORS - len(chosen)]
+
+
+def _chained(indicator: IndicatorProposal, obligations: Sequence[ObligationProposal], change: str) -> IndicatorProposal:
+    """The indicator with its evidence chain: change → risk → duty (the clause quoted) → indicator, by its
+    final name (the one the expert reads)."""
+    by_duty = {o.duty_id: o for o in obligations}
+    chain = [f"变更：{change[:60]}"]
+    for duty_id in indicator.duty_ids[:2]:
+        ob = by_duty.get(duty_id)
+        if ob is not None:
+            chain += [f"风险：{r}" for r in ob.risks[:1]]
+            chain.append(f"义务：《{ob.law}》第{ob.article}条“{ob.quote[:80]}”")
+    chain.append(f"指标：{indicator.name}")
+    return indicator.model_copy(update={"chain": chain})
 
 
 def _unknown(name: str, candidates: Sequence[str]) -> str:

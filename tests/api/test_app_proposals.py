@@ -93,6 +93,23 @@ def test_a_change_run_stores_proposals_with_their_chain_and_verdicts(env: Env) -
     assert "proposals.run" in [e["action"] for e in audit]
 
 
+@pytest.mark.parametrize("name", ["新增工序", "新增工艺", " add_process "])
+def test_a_change_type_is_accepted_under_its_chinese_names(env: Env, name: str) -> None:
+    scenario = {**SCENARIO, "change": {**SCENARIO["change"], "type": name}}  # type: ignore[dict-item]
+    r = env.client().post("/proposals/runs", json={"scenario": scenario}, headers=env.auth("expert"))
+    assert r.status_code == 201, r.text
+    assert r.json()["proposals"]
+
+
+def test_an_unknown_change_type_is_refused_with_both_spellings_of_every_type(env: Env) -> None:
+    scenario = {**SCENARIO, "change": {**SCENARIO["change"], "type": "新东西"}}  # type: ignore[dict-item]
+    r = env.client().post("/proposals/runs", json={"scenario": scenario}, headers=env.auth("expert"))
+    assert r.status_code == 422
+    text = r.text
+    assert "新东西" in text
+    assert all(s in text for s in ("add_process", "新增工序", "expand", "扩产", "regulation_change", "法规变更"))
+
+
 def test_lists_filter_and_stay_inside_the_enterprise(env: Env) -> None:
     run = _run(env)
     _run(env, enterprise="E2")

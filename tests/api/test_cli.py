@@ -126,6 +126,9 @@ def test_ingest_everything_shared(env: Path, shared_dir: Path, capsys: pytest.Ca
     assert main(argv) == 0
     again = last_json(capsys.readouterr().out)
     assert {d["status"] for d in again["documents"]} == {"unchanged", "failed"}  # type: ignore[union-attr]
+    assert main(argv[:-1]) == 0  # the readable report names every document in full, however long its title
+    text = capsys.readouterr().out
+    assert all(name in text for name in docs)
 
 
 def _subset(source: Path, target: Path, n: int) -> Path:

@@ -588,3 +588,15 @@ def test_the_ui_imports_of_the_project_only_itself_and_the_contracts() -> None:
         and not (m == "ui" or m.startswith("ui.") or m == "api.contracts" or m.startswith("api.contracts."))
     ]
     assert not wrong
+
+
+def test_the_wire_and_the_domain_accept_the_same_change_type_names() -> None:
+    from retrieval.change import inputs
+
+    assert change.CHANGE_TYPE_NAMES == inputs.CHANGE_TYPE_NAMES
+    assert set(inputs.CHANGE_TYPE_NAMES) == set(typing.get_args(inputs.ChangeType))
+    for key, names in inputs.CHANGE_TYPE_NAMES.items():
+        for name in (key, *names):
+            body = {"type": name, "description": "变更"}
+            assert change.ChangeRequest.model_validate(body).type == key
+            assert inputs.ChangeRequest.model_validate(body).type == key

@@ -139,6 +139,14 @@ def test_a_document_without_anything_recognisable_is_reported_empty(tmp_path: Pa
     assert "会议纪要.md: 未识别到工序" in ex.reasons() and "not an Excel workbook" in ex.reasons()
 
 
+def test_an_unsupported_format_lists_every_format_the_importer_reads(tmp_path: Path) -> None:
+    sheet = tmp_path / "设备清单.csv"
+    sheet.write_text("设备,数量\n空压机,2\n", encoding="utf-8")
+    (report,) = _import(sheet).documents
+    assert report.status == "failed"
+    assert report.reason == "unsupported format .csv (supported: .md, .txt, .pdf, .docx, .xlsx, .xlsm)"
+
+
 V2_EXTRA = "工序7：印花，圆网印花机印花，使用丙酮清洗网版。\n"
 
 

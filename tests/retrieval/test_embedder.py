@@ -319,3 +319,12 @@ def test_int8_stays_close_to_fp32(data_dir: Path, fp32: SentenceTransformerEmbed
     np.testing.assert_allclose(np.linalg.norm(quantised, axis=1), 1.0, atol=1e-5)
     assert cosines.min() >= 0.95, cosines  # observed: min 0.97, mean 0.98
     assert cosines.min() < 0.9999  # the quantised model really is a different model
+
+
+def test_loading_the_model_prints_no_progress_bar(data_dir: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """Loading is not long work: no ``Loading weights`` bar in the middle of a command's output."""
+    embedder = SentenceTransformerEmbedder(E5_MODEL_NAME, data_dir=data_dir, batch_size=4)
+    capfd.readouterr()
+    embedder.embed_queries(["测试"])
+    out, err = capfd.readouterr()
+    assert "Loading weights" not in out + err
