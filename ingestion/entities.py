@@ -36,6 +36,7 @@ from kg.catalogues import (
 )
 
 __all__ = [
+    "COATING_AUXILIARIES",
     "EQUIPMENT_TERMS",
     "EntityExtractor",
     "EquipmentMention",
@@ -93,6 +94,9 @@ EQUIPMENT_TERMS: dict[str, str] = {
 #: The elements written with the 气 radical, gases at room temperature: their 目录 entries (氮[压缩的或液化的])
 #: are named X气 in use (氮气, 氩气, 氧气).
 _GASEOUS_ELEMENTS = frozenset("氢氦氮氧氟氯氖氩氪氙氡")
+#: GB/T 2705-2003《涂料产品分类和命名》's 辅助材料: the auxiliaries 第2828项 (含易燃溶剂的合成树脂、油漆、辅助材料、
+#: 涂料等制品[闭杯闪点≤60℃]) names as a kind; each is read as that entry, its condition to confirm.
+COATING_AUXILIARIES: tuple[str, ...] = ("稀释剂", "防潮剂", "催干剂", "脱漆剂", "固化剂")
 #: Categories of 职业病危害因素分类目录 whose factors are not substances (粉尘 and 化学因素 are read as substances).
 FACTOR_CATEGORIES = ("物理因素", "放射性因素", "生物因素", "其他因素")
 #: Factors named by a condition of the work: they count only as that condition (高温作业, 低温环境 …), not
@@ -144,6 +148,8 @@ _STORED = re.compile(
 )
 #: words of an amount over a period (used, made, handled), which is not an amount present
 _FLOW = re.compile(r"用量|年产|产量|产能|耗|处理量|周转量|销量|购买量|年用|日用|月用")
+#: words of an amount present (GB 18218's 实际存在量): after a flow word they make the amount a stock again
+_STOCK = re.compile(r"存量|储量|储存|贮存|库存|存放|在线量|暂存")
 _AMOUNT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(吨|t|kg|千克|公斤)(?![/a-zA-Z])")
 _PERCENT = re.compile(r"(?:含量|浓度|质量分数)?\s*[≥>＞约]?\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]")
 _HEADCOUNT = re.compile(r"(?:员工|职工|从业人员|人员|人数|用工)[^，。；\d]{0,6}(\d{2,6})\s*(?:余)?\s*(?:人|名)")
@@ -259,9 +265,10 @@ class EntityExtractor:
                 re.split(r"、", base.removeprefix("含易燃溶剂的").removesuffix("等制品")) if "、" in base else [base]
             )
             for kind in kinds:
-                key = name_key(kind)
-                if len(key) >= 2 and key not in names:
-                    names[key] = (listed, condition)
+                for name in COATING_AUXILIARIES if kind == "辅助材料" else (kind,):
+                    key = name_key(name)
+                    if len(key) >= 2 and key not in names:
+                        names[key] = (listed, condition)
             if base in _GASEOUS_ELEMENTS:
                 # 氮[压缩的或液化的] is 氮气 in every plant: a gaseous element is written with 气
                 names.setdefault(name_key(f"{base}气"), (listed, ""))
@@ -534,11 +541,19 @@ def _stored_amount(norm: str, m: SubstanceMention, found: Sequence[SubstanceMent
 def _amount(tail: str) -> float | None:
     """The first amount in tonnes that is not a flow: GB 18218-2018 compares the quantity present (实际存在量,
     the most stored at any time), never one used or made over a period (年用量 2400 t, 年产 3 万 t)."""
-    m = next((a for a in _AMOUNT.finditer(tail) if _FLOW.search(tail[max(0, a.start() - 6) : a.start()]) is None), None)
+    m = next((a for a in _AMOUNT.finditer(tail) if not _is_flow(tail[: a.start()])), None)
     if m is None:
         return None
     value = float(m.group(1))
     return value / 1000 if m.group(2) in ("kg", "千克", "公斤") else value
+
+
+def _is_flow(before: str) -> bool:
+    """Whether an amount is one over a period: its clause names a flow (年用量, 产能 …) before it, and no stock
+    (存量, 储存 …) comes between (年用量由4吨增至约15吨 is a flow throughout; 年用量5吨，最大存量0.8吨 is not)."""
+    clause = re.split(r"[，,。；;\n]", before)[-1]
+    flows = list(_FLOW.finditer(clause))
+    return bool(flows) and _STOCK.search(clause[flows[-1].end() :]) is None
 
 
 def _percent(window: str) -> float | None:

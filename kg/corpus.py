@@ -245,6 +245,7 @@ class HazardClassEntry(_Entry):
     match: list[str] = Field(min_length=1, description="Class names, listing names, equipment codes or factor names")
     categories: list[str] = Field(default_factory=list, description="Only these hazard categories (prefixes)")
     all_of: list[str] = Field(default_factory=list, description="Other hazard classes the substance must have")
+    none_of: list[str] = Field(default_factory=list, description="Hazard classes the substance must not have")
     alone: bool = Field(default=False, description="Only when this is the substance's one hazard class")
     special_only: bool = Field(default=False, description="Only for items that are special equipment")
     condition: str = Field(default="", description="The applies_if condition this class establishes")

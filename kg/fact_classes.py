@@ -7,7 +7,8 @@ factors and waste codes to their ``HazardClass``) and for reasoning over a text'
 - 名录: the listings of a substance's facts (危险化学品目录, 剧毒, 易制爆, 易制毒, 高毒, 重点监管; 重大危险源 only for
   an amount at or above its GB 18218 临界量, which a mention carries and a catalogue entry does not);
 - 危险性类别: a hazard class of the 分类信息表 named by ``match`` (a prefix: 急性毒性 holds 急性毒性-经口), in one of
-  ``categories`` when given, with every class of ``all_of``, and alone when ``alone``;
+  ``categories`` when given (by number, or by a qualifier such as 麻醉效应), with every class of ``all_of``, none
+  of ``none_of``, and alone when ``alone``;
 - 职业病危害因素: a factor's category or the start of its name;
 - 特种设备: the entry's code, its 种类's or its 类别's;
 - 危险废物: any 废物代码 (``HW``), or its class (HW08) or code (900-041-49);
@@ -45,6 +46,8 @@ class ClassRule(Protocol):
     @property
     def all_of(self) -> Sequence[str]: ...
     @property
+    def none_of(self) -> Sequence[str]: ...
+    @property
     def alone(self) -> bool: ...
 
 
@@ -81,9 +84,11 @@ def substance_classes(
             for hazard, category in facts.hazards:
                 if not any(hazard.startswith(name) for name in rule.match):
                     continue
-                if rule.categories and not any(category.startswith(c) for c in rule.categories):
+                if rule.categories and not any(_in_category(category, c) for c in rule.categories):
                     continue
                 if not all(any(c.startswith(need) for c in classes) for need in rule.all_of):
+                    continue
+                if any(c.startswith(bar) for c in classes for bar in rule.none_of):
                     continue
                 if rule.alone and len(classes) != 1:
                     continue
@@ -96,6 +101,14 @@ def substance_classes(
             by_name = any(facts.name.startswith(name) for name in rule.match)
             if by_name or any(c in rule.match for c in facts.occupational):
                 yield rule, f"职业病危害因素分类目录 {'、'.join(facts.occupational)}"
+
+
+def _in_category(category: str, wanted: str) -> bool:
+    """A category by its number as a prefix (1 holds 1A, 1B, 1C), or by a qualifier the 分类信息表 writes with it
+    (麻醉效应 in 3（呼吸道刺激、麻醉效应）)."""
+    if wanted[:1].isdigit():
+        return category.startswith(wanted)
+    return wanted in category
 
 
 def equipment_classes(code: str, kind_code: str, rules: Iterable[R]) -> Iterator[R]:

@@ -143,6 +143,7 @@ def _add_hazard_classes(batch: GraphBatch, kb: KnowledgeBase) -> None:
             match=list(h.match),
             categories=list(h.categories),
             all_of=list(h.all_of),
+            none_of=list(h.none_of),
             alone=h.alone,
             special_only=h.special_only,
             condition=h.condition,

@@ -400,6 +400,7 @@ class HazardClass(Node):
     match: list[str] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
     all_of: list[str] = Field(default_factory=list)
+    none_of: list[str] = Field(default_factory=list)
     alone: bool = False
     special_only: bool = False
     condition: str = ""

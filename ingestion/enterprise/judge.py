@@ -7,7 +7,7 @@
   flammable solvent), else flagged hazardous to verify (待核实).
 - Paints and their auxiliaries are the product kinds of 第2828项 by GB/T 2705-2003《涂料产品分类和命名》: a
   涂料's 基本名称 ends in 漆 (清漆、磁漆、底漆、面漆 …) or is 涂料, and 辅助材料 are 稀释剂、防潮剂、催干剂、
-  脱漆剂、固化剂 (:data:`COATING_AUXILIARIES`).
+  脱漆剂、固化剂 (:data:`ingestion.entities.COATING_AUXILIARIES`).
 - Equipment is special equipment as :class:`ingestion.entities.EntityExtractor` decides it by the criteria
   of its 特种设备目录 种类, with the parameters of the row (规格型号 and 参数 columns read too); a deciding
   parameter missing makes it special to verify; a document's own 特种设备 label is believed.
@@ -20,14 +20,18 @@ import re
 import unicodedata
 
 from ingestion.enterprise.models import ExtractedEquipment, ExtractedMaterial, Provenance
-from ingestion.entities import EntityExtractor, EquipmentMention, SubstanceMention, decide_special
+from ingestion.entities import (
+    COATING_AUXILIARIES,
+    EntityExtractor,
+    EquipmentMention,
+    SubstanceMention,
+    decide_special,
+)
 from ingestion.wastes import HazardousWasteList, WasteMatch
 from kg.catalogues import SubstanceFacts, name_key
 
-__all__ = ["COATING_AUXILIARIES", "CatalogueJudge"]
+__all__ = ["CatalogueJudge"]
 
-#: GB/T 2705-2003 涂料产品分类和命名, 辅助材料: the auxiliaries of paints (第2828项's 辅助材料).
-COATING_AUXILIARIES: tuple[str, ...] = ("稀释剂", "防潮剂", "催干剂", "脱漆剂", "固化剂")
 #: the catalogue entry of paints, coatings and their auxiliaries
 _PAINT_ENTRY = "含易燃溶剂的合成树脂、油漆、辅助材料、涂料等制品[闭杯闪点≤60℃]"
 _FLASH = re.compile(r"闪点\s*[:：为]?\s*([<>≤≥＜＞]?=?)\s*(-?\d+(?:\.\d+)?)\s*(?:℃|°C|度)")

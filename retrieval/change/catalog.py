@@ -96,6 +96,7 @@ class CatalogHazardClass:
     triggers: tuple[tuple[str, str], ...]
     categories: tuple[str, ...] = ()
     all_of: tuple[str, ...] = ()
+    none_of: tuple[str, ...] = ()
     alone: bool = False
     special_only: bool = False
     condition: str = ""
@@ -304,6 +305,7 @@ class GraphCatalogLoader:
                     triggers=tuple(triggers),
                     categories=tuple(props.get("categories") or ()),
                     all_of=tuple(props.get("all_of") or ()),
+                    none_of=tuple(props.get("none_of") or ()),
                     alone=bool(props.get("alone")),
                     special_only=bool(props.get("special_only")),
                     condition=str(props.get("condition") or ""),

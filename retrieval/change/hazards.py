@@ -18,7 +18,7 @@ a substance in production gets the use risks; a change that says neither gets bo
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ingestion.entities import EquipmentMention, Extracted, FactorMention, SubstanceMention, WasteMention
@@ -72,6 +72,7 @@ def hazard_classes_of(kb: KnowledgeBase) -> list[CatalogHazardClass]:
             triggers=tuple(h.linked()),
             categories=tuple(h.categories),
             all_of=tuple(h.all_of),
+            none_of=tuple(h.none_of),
             alone=h.alone,
             special_only=h.special_only,
             condition=h.condition,
@@ -132,6 +133,17 @@ class FactRiskReasoner:
 
     def __init__(self, classes: Sequence[CatalogHazardClass]) -> None:
         self.classes = list(classes)
+
+    def contradicted(self, found: Extracted, facts: Mapping[str, FactRisk]) -> frozenset[str]:
+        """The risks a hazard class of GB 30000 (危险性类别) brings that the substances ``found`` names do not
+        have, when it names some and every one is classified (危险化学品分类信息表): the facts then say what their
+        hazards are (三氯乙烯 and 二氯甲烷 are not 易燃液体, 硫酸 is no solvent), and a risk of another class has no
+        substance to be about. Empty when nothing is named, or a name is unknown or unclassified (its hazards
+        are not known)."""
+        if not found.substances or found.unknown or any(not m.facts.hazards for m in found.substances):
+            return frozenset()
+        of_classes = {rid for k in self.classes if k.kind == "危险性类别" for rid, _ in k.triggers}
+        return frozenset(of_classes - set(facts))
 
     def run(
         self, found: Extracted, contexts: Collection[str] = (STORAGE, USE), *, known: Extracted | None = None

@@ -152,6 +152,8 @@ class RiskScorer:
         established: Conditions | None = None,
         laws: Collection[str] = (),
         facts: Mapping[str, FactRisk] | None = None,
+        contradicted: Collection[str] = (),
+        substances: Collection[str] = (),
     ) -> list[RiskProposal]:
         """Every risk with some evidence, best first.
 
@@ -170,8 +172,15 @@ class RiskScorer:
             facts: the risks the catalogues' facts of what the change names bring
                 (:class:`retrieval.change.hazards.FactRiskReasoner`); the risk's name then says what it is
                 about (易燃溶剂使用场所火灾爆炸（甲苯）).
+            contradicted: risks a hazard class of GB 30000 brings that the catalogued substances the change
+                names do not have (:meth:`retrieval.change.hazards.FactRiskReasoner.contradicted`): their
+                keywords and templates (溶剂, 清洗) are not evidence for 三氯乙烯. Environmental risks are not
+                decided by those classes (VOCs, discharges) and are kept, and so is a risk whose own keywords
+                name one of the change's ``substances`` (the knowledge base says it is about that substance).
+            substances: the substances the change names, as written.
         """
         facts = facts or {}
+        own = {normalize(s) for s in substances}
         best = max((t.score for t in templates), default=1.0) or 1.0
         weight: dict[str, tuple[float, str]] = {}
         for t in templates:
@@ -196,6 +205,8 @@ class RiskScorer:
                 continue
             if fact is None and names_absent(self.catalog, rid, conditions, kinds=_LISTED):
                 continue  # it names a listing (氰化物, 易制爆 …) the enterprise is not in, and no fact brings it
+            if fact is None and rid in contradicted and risk.get("category") != "环保" and not set(found) & own:
+                continue  # a fire, burn or poisoning risk of a hazard class none of the named substances has
             # a status the change names outright (升为重点管理) weighs more than one inferred from its kind
             spelled = any(c in normalize(focus) for c in status)
             score += TRIGGER_WEIGHT * bool(status) * (1 + spelled) + LAW_WEIGHT * named

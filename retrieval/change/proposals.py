@@ -86,6 +86,7 @@ class ChangeProposer:
         named = self.inferrer.read(change.text)
         before = "\n".join([scenario.enterprise, *(p.text for p in scenario.processes_before)])
         stage = change.process.stage if change.process is not None else ""
+        facts = self.hazards.run(named, change_contexts(change.text, stage), known=self.inferrer.read(before))
         scored = self.risks.run(
             focus,
             templates,
@@ -94,7 +95,9 @@ class ChangeProposer:
             triggered=focus_conditions,
             established=self.inferrer.established(named),
             laws=laws,
-            facts=self.hazards.run(named, change_contexts(change.text, stage), known=self.inferrer.read(before)),
+            facts=facts,
+            contradicted=self.hazards.contradicted(named, facts),
+            substances=[m.text for m in named.substances],
         )
         best = scored[0].score if scored else 0.0
         affected = [r for r in scored if r.score >= RISK_FLOOR * best]

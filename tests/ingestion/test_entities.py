@@ -107,3 +107,6 @@ def test_an_amount_over_a_period_is_not_an_amount_present(extractor: EntityExtra
     by_name = {m.text: m for m in extractor.run("新增液氨（年用量 2400 t），另有丙酮 12 t").substances}
     assert by_name["液氨"].amount_t is None and by_name["丙酮"].amount_t == 12
     assert extractor.run("液氨年用量 50 t，最大存量 8 t").substances[0].amount_t == 8
+    # a flow throughout its clause (由…增至…), however far the amount is from the flow word
+    assert extractor.run("丙酮年用量由4吨增至约15吨").substances[0].amount_t is None
+    assert extractor.run("丙酮年用量50t其中库存6t").substances[0].amount_t == 6

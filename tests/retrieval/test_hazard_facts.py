@@ -193,3 +193,44 @@ def test_a_bound_the_change_crosses_is_new_though_the_substance_is_not(
     assert not above.new and not above.crossing  # a 重大危险源 before the change already
     leak = reasoner.run(change, [STORAGE], known=extractor.run("液氨钢瓶，最大储存量 2 t"))
     assert not any(f.crossing for rid, f in leak.items() if rid != "r_major_hazard_source")
+
+
+def test_a_non_flammable_narcotic_solvent_poisons_and_does_not_burn(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    # 二氯甲烷 and 三氯乙烯: 特异性靶器官毒性-一次接触 3（麻醉效应） without 易燃液体 (分类信息表)
+    for solvent in ("二氯甲烷", "三氯乙烯"):
+        found = _risks(reasoner, extractor, f"清洗机改用{solvent}脱脂", stage="生产加工")
+        assert found["r_organic_solvent_poisoning"] and "r_vocs_fugitive" in found
+        assert "r_solvent_fire_explosion" not in found and "r_static_ignition" not in found
+    # a narcotic gas (二氧化碳, 加压气体) is no solvent
+    assert "r_organic_solvent_poisoning" not in _risks(reasoner, extractor, "使用二氧化碳保护焊")
+
+
+def test_a_class_s_category_matches_by_number_or_by_qualifier() -> None:
+    from kg.fact_classes import _in_category
+
+    assert _in_category("1A", "1") and not _in_category("2", "1")
+    assert _in_category("3（呼吸道刺激、麻醉效应）", "麻醉效应") and not _in_category("3（呼吸道刺激）", "麻醉效应")
+
+
+def test_the_facts_contradict_class_risks_only_when_every_named_substance_is_classified(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    def contradicted(text: str) -> frozenset[str]:
+        found = extractor.run(text)
+        return reasoner.contradicted(found, reasoner.run(found))
+
+    dcm = contradicted("新增超声清洗机，使用二氯甲烷")
+    assert {"r_solvent_fire_explosion", "r_static_ignition", "r_acid_alkali_burn"} <= dcm
+    assert "r_organic_solvent_poisoning" not in dcm  # 二氯甲烷 has that class
+    # a flammable solvent beside it (稀释剂: 第2828项's 辅助材料 per GB/T 2705) keeps the fire risks
+    assert "r_solvent_fire_explosion" not in contradicted("使用二氯甲烷和稀释剂")
+    assert contradicted("新增一台喷漆房") == frozenset()  # nothing named: nothing to contradict
+    assert contradicted("电解液改用六氟磷酸锂和二氯甲烷") == frozenset()  # an unknown name: its hazards unknown
+
+
+def test_coating_auxiliaries_are_read_as_the_paint_entry_to_confirm(extractor: EntityExtractor) -> None:
+    (thinner,) = extractor.run("调漆使用稀释剂").substances
+    assert thinner.text == "稀释剂" and thinner.facts.name.startswith("含易燃溶剂的合成树脂、油漆、辅助材料")
+    assert thinner.condition == "闭杯闪点≤60℃"
