@@ -13,6 +13,8 @@ descriptions alike, so a substance or a machine reaches its duties through the c
   condition of the work (高温, 低温, 高气压, 低气压) only as that condition of work (高温作业, 低温环境 …).
 - Hazardous wastes are the waste names of the text (废…, …渣, …污泥, …废液) that 国家危险废物名录's rows name
   (:class:`ingestion.wastes.HazardousWasteList`), with their 废物代码 or, undecided, their candidates.
+- Pollutants are those the discharge standards name for what the text's waters carry and its substances
+  make (含氟废水 → 氟化物; 硫酸 in use → 硫酸雾: :mod:`ingestion.pollutants`).
 - Equipment are the names of 特种设备目录 entries and the plant terms of :data:`EQUIPMENT_TERMS`, with the
   parameters written next to them (额定起重量5t, 工作压力0.8MPa, 容积2m³ …); whether an item is special
   equipment is decided by the criteria of its 种类.
@@ -25,6 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from ingestion.pollutants import PollutantMention, pollutants_of
 from ingestion.wastes import HazardousWasteList, MadeWaste, WasteMatch
 from kg.catalogues import (
     CatalogueSet,
@@ -215,6 +218,7 @@ class Extracted:
     factors: list[FactorMention] = field(default_factory=list)
     wastes: list[WasteMention] = field(default_factory=list)
     made_wastes: list[MadeWaste] = field(default_factory=list)
+    pollutants: list[PollutantMention] = field(default_factory=list)
     unknown: list[UnknownSubstance] = field(default_factory=list)
     headcount: int | None = None
 
@@ -320,6 +324,7 @@ class EntityExtractor:
         out.factors = self._factor_mentions(norm)
         out.wastes = self._waste_mentions(norm)
         out.made_wastes = self._made_wastes(norm)
+        out.pollutants = pollutants_of(norm, [(m.text, m.facts.name) for m in out.substances])
         covered = [(m.start, m.start + len(m.text)) for m in out.substances]
         out.unknown = self._unknown(norm, covered)
         return out
@@ -339,6 +344,8 @@ class EntityExtractor:
             merged.wastes += [w for w in one.wastes if w.text not in wastes]
             made = {w.name for w in merged.made_wastes}
             merged.made_wastes += [w for w in one.made_wastes if w.name not in made]
+            polluting = {(p.name, p.tags[0]) for p in merged.pollutants}
+            merged.pollutants += [p for p in one.pollutants if (p.name, p.tags[0]) not in polluting]
             known = {u.text for u in merged.unknown}
             merged.unknown += [u for u in one.unknown if u.text not in known]
             merged.headcount = max(filter(None, (merged.headcount, one.headcount)), default=None)

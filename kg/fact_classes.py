@@ -12,7 +12,8 @@ factors and waste codes to their ``HazardClass``) and for reasoning over a text'
 - 职业病危害因素: a factor's category or the start of its name;
 - 特种设备: the entry's code, its 种类's or its 类别's;
 - 危险废物: any 废物代码 (``HW``), or its class (HW08) or code (900-041-49);
-- 阈值: a bound of the law on a count the facts give (``从业人员>100``: 安全生产法 第二十四条).
+- 阈值: a bound of the law on a count the facts give (``从业人员>100``: 安全生产法 第二十四条);
+- 污染物: a pollutant's tags (废水, 第一类污染物, 酸雾), by the discharge standard that names it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "equipment_classes",
     "factor_classes",
     "listings",
+    "pollutant_classes",
     "substance_classes",
     "threshold_classes",
     "waste_classes",
@@ -123,6 +125,13 @@ def factor_classes(category: str, name: str, rules: Iterable[R]) -> Iterator[R]:
     """The 职业病危害因素 classes of a factor of 职业病危害因素分类目录."""
     for rule in rules:
         if rule.kind == "职业病危害因素" and (category in rule.match or any(name.startswith(m) for m in rule.match)):
+            yield rule
+
+
+def pollutant_classes(tags: Sequence[str], rules: Iterable[R]) -> Iterator[R]:
+    """The 污染物 classes of a pollutant, by its tags (废水, 第一类污染物, 酸雾: :mod:`ingestion.pollutants`)."""
+    for rule in rules:
+        if rule.kind == "污染物" and set(tags).intersection(rule.match):
             yield rule
 
 

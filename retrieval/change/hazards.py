@@ -22,9 +22,17 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ingestion.entities import EquipmentMention, Extracted, FactorMention, SubstanceMention, WasteMention
+from ingestion.pollutants import PollutantMention
 from ingestion.wastes import MadeWaste, WasteMatch
 from kg.corpus import KnowledgeBase
-from kg.fact_classes import equipment_classes, factor_classes, substance_classes, threshold_classes, waste_classes
+from kg.fact_classes import (
+    equipment_classes,
+    factor_classes,
+    pollutant_classes,
+    substance_classes,
+    threshold_classes,
+    waste_classes,
+)
 from retrieval.change.catalog import CatalogHazardClass
 from retrieval.change.text import normalize
 
@@ -110,6 +118,7 @@ def _names(found: Extracted) -> set[str]:
         *(f.text for f in found.factors),
         *(w.text for w in found.wastes),
         *(w.name for w in found.made_wastes),
+        *(f"污染物:{p.name}:{p.tags[0]}" for p in found.pollutants),
     }
 
 
@@ -164,6 +173,7 @@ class FactRiskReasoner:
             *(h for f in found.factors for h in self._factor(f)),
             *(h for w in found.wastes for h in self._waste(w)),
             *(h for w in found.made_wastes for h in self._made_waste(w)),
+            *(h for p in found.pollutants for h in self._pollutant(p)),
             *self._thresholds(found),
         ]
         for hit in hits:
@@ -213,6 +223,10 @@ class FactRiskReasoner:
         for klass, decided in waste_classes(m.code, m.hw_class, self.classes, candidates=m.candidates):
             condition = "、".join(c for c in (check, "" if decided else "废物代码待核实") if c)
             yield _Hit(klass, entity, m.basis, condition=condition)
+
+    def _pollutant(self, p: PollutantMention) -> Iterable[_Hit]:
+        for klass in pollutant_classes(p.tags, self.classes):
+            yield _Hit(klass, p.name, f"{p.source} → {p.standard}", key=f"污染物:{p.name}:{p.tags[0]}")
 
     def _thresholds(self, found: Extracted) -> Iterable[_Hit]:
         for klass in threshold_classes(found.headcount, self.classes):

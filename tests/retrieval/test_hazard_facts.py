@@ -57,7 +57,7 @@ def test_every_class_links_existing_risks_each_measured_by_an_indicator(kb: Know
     assert linked - measured == set()  # each risk a class brings can be measured
     assert all(h.basis for h in kb.hazard_classes)
     kinds = {h.kind for h in kb.hazard_classes}
-    assert kinds == {"危险性类别", "名录", "特种设备", "职业病危害因素", "危险废物", "阈值"}
+    assert kinds == {"危险性类别", "名录", "特种设备", "职业病危害因素", "危险废物", "阈值", "污染物"}
 
 
 def test_a_class_naming_an_unknown_risk_fails_with_file_and_line(tmp_path: Path) -> None:
@@ -234,3 +234,14 @@ def test_coating_auxiliaries_are_read_as_the_paint_entry_to_confirm(extractor: E
     (thinner,) = extractor.run("调漆使用稀释剂").substances
     assert thinner.text == "稀释剂" and thinner.facts.name.startswith("含易燃溶剂的合成树脂、油漆、辅助材料")
     assert thinner.condition == "闭杯闪点≤60℃"
+
+
+def test_pollutants_bring_their_discharge_risks_named_for_the_pollutant(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    found = reasoner.run(extractor.run("新增氢氟酸配制蒙砂液在酸槽中浸蚀，新增含氟废水经沉淀处理"), {USE})
+    assert "氟化物" in found["r_wastewater_exceed"].entities
+    assert "GB 8978-1996 表4 氟化物" in found["r_wastewater_exceed"].evidence[0]
+    assert "氟化物" in found["r_acid_mist_emission"].entities
+    nickel = reasoner.run(extractor.run("新增镀镍线，使用硫酸镍，漂洗废水进污水站"), {USE})
+    assert "总镍" in nickel["r_heavy_metal_wastewater"].entities
