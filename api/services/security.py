@@ -24,6 +24,7 @@ Errors, all :class:`kg.errors.AuthError`::
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ __all__ = [
     "Role",
     "TokenIssuer",
 ]
+
+logger = logging.getLogger(__name__)
 
 _ROLE_BY_NAME: dict[str, Role] = {r: r for r in ROLES}
 
@@ -194,7 +197,9 @@ class TokenIssuer:
                 options={"require": ["sub", "exp"], "verify_exp": False},
             )
         except jwt.PyJWTError as e:
-            raise AuthenticationError(f"invalid token: {e}") from e
+            # the decoder's reason (bad padding, undecodable header bytes …) helps an attacker, not the user
+            logger.debug("token rejected: %s", e)
+            raise AuthenticationError("invalid token") from e
         # expiry is checked against the injected clock, not the wall clock
         if int(claims["exp"]) <= self._clock().timestamp():
             raise AuthenticationError("token expired; log in again")

@@ -66,11 +66,28 @@ def test_batches_retried_duplicated_and_shuffled_store_each_record_once(env: Env
 
 def test_single_record_retry_is_duplicate_and_conflicting_reuse_is_rejected(env: Env) -> None:
     client = env.client()
-    first = client.post("/records", json=record(1), headers=env.auth("inspector")).json()
-    again = client.post("/records", json=record(1), headers=env.auth("inspector")).json()
-    other = client.post("/records", json=record(1, note="改过的备注"), headers=env.auth("inspector")).json()
-    assert (first["status"], again["status"], other["status"]) == ("accepted", "duplicate", "rejected")
-    assert again["record_id"] == first["record_id"] and _count(env) == 1
+    first = client.post("/records", json=record(1), headers=env.auth("inspector"))
+    again = client.post("/records", json=record(1), headers=env.auth("inspector"))
+    other = client.post("/records", json=record(1, note="改过的备注"), headers=env.auth("inspector"))
+    # the status code tells the truth: created, nothing created, refused (problem+json with the reason)
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 422)
+    assert (first.json()["status"], again.json()["status"]) == ("accepted", "duplicate")
+    assert again.json()["record_id"] == first.json()["record_id"] and _count(env) == 1
+    assert other.headers["content-type"] == "application/problem+json"
+    detail = other.json()["detail"]
+    assert detail.startswith("record 'dev-P1-00001' rejected: ") and "different record" in detail
+
+
+def test_a_record_the_intake_refuses_is_422_with_its_reason_and_stores_nothing(env: Env) -> None:
+    client = env.client()
+    unknown = client.post("/records", json={**record(7), "indicator_id": "ind_no_such"}, headers=env.auth("inspector"))
+    assert unknown.status_code == 422 and "ind_no_such" in unknown.json()["detail"]
+    assert _count(env) == 0
+    # in a batch the same record is one rejected result among the others, and the batch answers 200
+    body = batch("b-mixed", [record(8), {**record(9), "indicator_id": "ind_no_such"}])
+    answer = client.post("/records/batch", json=body, headers=env.auth("inspector"))
+    assert answer.status_code == 200
+    assert [r["status"] for r in answer.json()["results"]] == ["accepted", "rejected"] and _count(env) == 1
 
 
 def test_ids_stored_between_read_and_insert_are_answered_as_repeats(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:

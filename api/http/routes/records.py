@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
 from api.contracts.common import Page, RecordOut
 from api.contracts.records import BatchIn, BatchResult, Level, RecordIn, RecordResult
@@ -19,6 +19,7 @@ from api.http.deps import CurrentUser, PageParams, RecordsDep
 from api.http.errors import problem_responses
 from api.http.mapping import batch_in, record_in, to_wire
 from api.services.records import OpenedRecord
+from kg.errors import ValidationFailedError
 from scoring.records import RecordFilter
 
 __all__ = ["router"]
@@ -40,14 +41,31 @@ _RECORD_EXAMPLE: dict[str, Any] = {
 }
 
 
-@router.post("/records", name="records.submit", response_model=RecordResult, status_code=201)
+@router.post(
+    "/records",
+    name="records.submit",
+    response_model=RecordResult,
+    status_code=201,
+    responses={
+        200: {"model": RecordResult, "description": "A retry of a stored record: ``duplicate``, nothing stored"},
+        **problem_responses(422),
+    },
+)
 def submit_record(
     record: Annotated[RecordIn, Body(openapi_examples={"check": {"value": _RECORD_EXAMPLE}})],
     user: CurrentUser,
     records: RecordsDep,
+    response: Response,
 ) -> RecordResult:
-    """Submit one record; with a ``client_id`` a retry is answered ``duplicate`` and stores nothing."""
-    return to_wire(records.submit(record_in(record), user=user), RecordResult)
+    """Submit one record: **201** ``accepted``; with a ``client_id`` a retry is **200** ``duplicate`` and stores
+    nothing; a record the intake refuses (unknown indicator, impossible value, a client id already holding a
+    different record) is **422** problem+json whose detail gives the client id and the reason."""
+    result = records.submit(record_in(record), user=user)
+    if result.status == "rejected":
+        raise ValidationFailedError(f"record {result.client_id!r} rejected: {result.reason}")
+    if result.status == "duplicate":
+        response.status_code = 200
+    return to_wire(result, RecordResult)
 
 
 @router.post("/records/batch", name="records.batch", response_model=BatchResult)
@@ -70,7 +88,9 @@ def submit_batch(
     user: CurrentUser,
     records: RecordsDep,
 ) -> BatchResult:
-    """Offline sync: each record is accepted, a duplicate (retry, resend, repeat) or rejected with a reason."""
+    """Offline sync: always **200** once the batch is read, with one result per record in order: ``accepted``,
+    ``duplicate`` (retry, resend, repeat: nothing stored) or ``rejected`` with its reason, and the counts of each.
+    A client retries only the records that were neither accepted nor duplicates, after fixing them."""
     return to_wire(records.submit_batch(batch_in(batch), user=user), BatchResult)
 
 
