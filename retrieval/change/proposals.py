@@ -50,6 +50,8 @@ class ChangeProposer:
             the conditions of their classes; None: trigger terms only.
         llm: drafts the indicators of duties no library indicator measures with a chat model (in place
             of the templated ones); its drafts pass the same validator. None: templates only.
+        max_risks, max_obligations, max_indicators: how many of each a proposal holds.
+        floor: share of the best risk's score a risk needs to be proposed (0: every risk with evidence).
     """
 
     def __init__(
@@ -61,8 +63,16 @@ class ChangeProposer:
         matcher: ProcessMatcher | None = None,
         facts: FactReader | None = None,
         llm: LlmIndicatorDrafter | None = None,
+        max_risks: int = MAX_RISKS,
+        max_obligations: int = MAX_OBLIGATIONS,
+        max_indicators: int = MAX_INDICATORS,
+        floor: float = RISK_FLOOR,
     ) -> None:
         self.catalog = catalog
+        self.max_risks = max_risks
+        self.max_obligations = max_obligations
+        self.max_indicators = max_indicators
+        self.floor = floor
         self.llm = llm
         self.retriever = retriever
         self.matcher = matcher or ProcessMatcher(catalog)
@@ -100,8 +110,8 @@ class ChangeProposer:
             substances=[m.text for m in named.substances],
         )
         best = scored[0].score if scored else 0.0
-        affected = [r for r in scored if r.score >= RISK_FLOOR * best]
-        risks = affected[:MAX_RISKS]
+        affected = [r for r in scored if r.score >= self.floor * best]
+        risks = affected[: self.max_risks]
         # the risks the change's status brings about lead to duties however they rank
         for_duties = affected[:DUTY_RISKS] + [r for r in affected[DUTY_RISKS:] if r.conditions]
         retrieved = self._retrieve(change.description)
@@ -113,7 +123,7 @@ class ChangeProposer:
             focus_conditions=focus_conditions,
             laws=laws,
         )
-        obligations = obligations[:MAX_OBLIGATIONS]
+        obligations = obligations[: self.max_obligations]
         drafted = self.drafter.run(obligations, risks, focus)
         notes: list[str] = []
         if self.llm is not None:
@@ -203,7 +213,7 @@ class ChangeProposer:
         chosen: list[IndicatorProposal] = []
         unfit: list[IndicatorProposal] = []
         for candidate in drafted:
-            if len(chosen) >= MAX_INDICATORS:
+            if len(chosen) >= self.max_indicators:
                 break
             # a near-duplicate of an indicator already proposed takes no slot; one of an existing
             # indicator is still shown, with the verdict saying so
@@ -217,7 +227,7 @@ class ChangeProposer:
                 unfit.append(checked)
                 continue
             chosen.append(checked)
-        return chosen + unfit[: MAX_INDICATORS - len(chosen)]
+        return chosen + unfit[: self.max_indicators - len(chosen)]
 
 
 def _chained(indicator: IndicatorProposal, obligations: Sequence[ObligationProposal], change: str) -> IndicatorProposal:

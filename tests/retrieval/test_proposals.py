@@ -137,6 +137,16 @@ def test_a_change_yields_risks_duties_and_validated_indicators(env: Env) -> None
     assert len(proposal.risks) <= 12 and len(proposal.obligations) <= 15 and len(proposal.indicators) <= 12
 
 
+def test_the_cuts_are_the_proposer_s_arguments(env: Env) -> None:
+    scenario = ChangeScenario.model_validate(SCENARIO)
+    full = ChangeProposer(env.catalog, env.clauses).run(scenario)
+    cut = ChangeProposer(env.catalog, env.clauses, max_risks=1, max_obligations=1, max_indicators=1).run(scenario)
+    assert (len(cut.risks), len(cut.obligations), len(cut.indicators)) == (1, 1, 1)
+    assert cut.risks[0] == full.risks[0] and cut.obligations[0].key == full.obligations[0].key
+    uncut = ChangeProposer(env.catalog, env.clauses, max_risks=1000, floor=0.0).run(scenario)
+    assert uncut.risks[: len(full.risks)] == full.risks and len(uncut.risks) >= len(full.risks)
+
+
 def test_impact_of_a_repeal_proposes_the_successor(env: Env) -> None:
     old = Indicator(id="ind_old", name="暗管排查率", level="部门", target=100, comparator=">=", unit="%")
     env.store.upsert_nodes([old])
