@@ -30,7 +30,7 @@ def demo(
     scores, a user of every role (passwords in data/demo_users.txt) and a review queue filled by two
     changes and a gap run.
     """
-    from api.cli.demo_report import render_report, sample_enterprise
+    from api.cli.demo_report import render_report, sample_enterprise, write_report
     from ingestion.kb_loader import KnowledgeBaseLoader
     from kg.report import build_report
 
@@ -46,7 +46,8 @@ def demo(
         seed_json = {**asdict(seeded), "credentials": str(seeded.credentials)} if seeded else None
         emit_json({"enterprise": sample.model_dump(), "report": report.model_dump(), "seeded": seed_json})
         return
-    render_report(console, sample, report)
+    files = write_report(settings.data_dir / "reports", sample, report)
+    render_report(console, sample, report, files)
     if seeded is not None:
         console.print(
             f"\n示范企业 {seeded.enterprise_id}：新建记录 {'是' if seeded.records_created else '否（已存在）'}，"

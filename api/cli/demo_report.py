@@ -1,16 +1,22 @@
-"""The README's main job: a sample enterprise and a readable report about it."""
+"""The README's main job: a sample enterprise and a readable report about it — a summary on the terminal
+(per process in production order: risks, duties, covered and uncovered, its first uncovered duty),
+and the whole tree (process → risk → duty and articles → indicators), the 考核细则 and the gaps in a Markdown
+and an Excel file whose paths are printed."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel
 from rich.console import Console
-from rich.table import Table
-from rich.tree import Tree
 
 from kg.corpus import KnowledgeBase
-from kg.report import ObligationLine, ProcessReport
+from kg.report import ObligationLine, ProcessLine, ProcessReport
 
-__all__ = ["SampleEnterprise", "render_report", "sample_enterprise"]
+__all__ = ["SampleEnterprise", "render_report", "sample_enterprise", "write_report"]
+
+#: uncovered duties listed on the terminal (the files hold all of them)
+SHOWN_GAPS = 10
 
 DEMO_SECTOR = "汽车零部件"
 OMITTED_STAGE = "废弃物处置"
@@ -40,7 +46,8 @@ def sample_enterprise(kb: KnowledgeBase, sector_name: str = DEMO_SECTOR) -> Samp
     ``废弃物处置`` stage, so the report shows what a gap looks like.
     """
     sector = next((s for s in kb.sectors if s.name == sector_name), kb.sectors[0])
-    process_ids = sorted({pid for ids in sector.stages.values() for pid in ids})
+    # production order: the sector's stages as it lists them, each stage's processes in its order
+    process_ids = list(dict.fromkeys(pid for ids in sector.stages.values() for pid in ids))
     risks = {r for p in kb.processes if p.id in process_ids for r in p.risks}
     obligations = {o for r in kb.risks if r.id in risks for o in r.obligations}
     indicator_ids = [
@@ -66,31 +73,109 @@ def _articles(line: ObligationLine) -> str:
     return "；".join(parts) or "（无条文）"
 
 
-def render_report(console: Console, sample: SampleEnterprise, report: ProcessReport) -> None:
-    """Print the report for people: a tree of processes, the indicator set and the gaps."""
+def _lead(line: ObligationLine) -> str:
+    """The duty's leading article (current law first), for a line of the summary."""
+    return _articles(line).split("；")[0]
+
+
+def _in_order(sample: SampleEnterprise, report: ProcessReport) -> list[ProcessLine]:
+    place = {pid: i for i, pid in enumerate(sample.process_ids)}
+    return sorted(report.processes, key=lambda p: place.get(p.id, len(place)))
+
+
+def _duties(process: ProcessLine) -> list[ObligationLine]:
+    """The process's duties, once each, in the order its risks bring them."""
+    seen: dict[str, ObligationLine] = {}
+    for risk in process.risks:
+        for ob in risk.obligations:
+            seen.setdefault(ob.id, ob)
+    return list(seen.values())
+
+
+def _target(ind: dict[str, object]) -> str:
+    comparator = {">=": "≥", "<=": "≤", "=": "="}.get(str(ind.get("comparator")), "")
+    return f"{comparator}{ind.get('target', '')}{ind.get('unit', '')}"
+
+
+def render_report(console: Console, sample: SampleEnterprise, report: ProcessReport, files: list[Path]) -> None:
+    """Print the summary for people: per process its risks, duties and their coverage with its first gap,
+    then the uncovered duties (the first :data:`SHOWN_GAPS`) and where the full report is."""
+
+    def say(text: str) -> None:
+        console.print(text, highlight=False, soft_wrap=True)
+
     console.rule(f"[bold]{sample.name}[/] — {sample.sector}")
-    console.print(f"适用条件：{'、'.join(sample.conditions)}", highlight=False)
-    tree = Tree("生产流程 → 风险 → 法定义务（条文） → 覆盖指标")
-    for process in report.processes:
-        branch = tree.add(f"[bold]{process.name}[/] [dim]({process.stage})[/]")
-        for risk in process.risks:
-            rb = branch.add(f"[yellow]{risk.name}[/] [dim]{risk.category}[/]")
-            for ob in risk.obligations:
-                covered = "、".join(ob.indicators) if ob.indicators else "[red]未覆盖[/]"
-                rb.add(f"【{ob.modality}】{ob.action}（{ob.subject}） — {_articles(ob)} — 指标：{covered}")
-    console.print(tree)
-    table = Table("环节", "岗位/部门", "指标", "标准", "方法", title=f"现行考核细则（{len(report.indicators)} 项）")
-    for ind in report.indicators:
-        comparator = {">=": "≥", "<=": "≤", "=": "="}.get(str(ind.get("comparator")), "")
-        target = f"{comparator}{ind.get('target', '')}{ind.get('unit', '')}"
-        table.add_row(
-            str(ind.get("stage", "")),
-            str(ind.get("position", "")),
-            str(ind["name"]),
-            target,
-            str(ind.get("method", "")),
+    say(f"适用条件：{'、'.join(sample.conditions)}")
+    processes = _in_order(sample, report)
+    say(f"\n生产流程（{len(processes)} 道工序，按生产顺序）：风险 · 法定义务（已覆盖 / [red]未覆盖[/]） · 首项缺口")
+    stage = None
+    for n, process in enumerate(processes, 1):
+        if process.stage != stage:
+            stage = process.stage
+            say(f"[bold]{stage or '（未分环节）'}[/]")
+        duties = _duties(process)
+        open_ = [d for d in duties if not d.indicators]
+        action = open_[0].action if open_ else ""
+        short = action if len(action) <= 24 else action[:24] + "…"
+        worst = f" · 首项缺口：{short}（{_lead(open_[0])}）" if open_ else ""
+        say(
+            f"  {n:>2}. {process.name}：风险 {len(process.risks)} · 义务 {len(duties)}"
+            f"（{len(duties) - len(open_)} / [red]{len(open_)}[/]）{worst}"
         )
-    console.print(table)
-    console.print(f"[bold red]未被考核细则覆盖的法定义务：{len(report.uncovered)} 项[/]（{sample.omitted}）")
+    say(f"\n现行考核细则 {len(report.indicators)} 项。")
+    say(f"[bold red]未被考核细则覆盖的法定义务：{len(report.uncovered)} 项[/]（{sample.omitted}）")
+    for ob in report.uncovered[:SHOWN_GAPS]:
+        say(f"  • 【{ob.modality}】{ob.action}（{ob.subject}） — {_articles(ob)}")
+    if len(report.uncovered) > SHOWN_GAPS:
+        say(f"  … 另 {len(report.uncovered) - SHOWN_GAPS} 项见完整报告")
+    say("完整报告（流程 → 风险 → 义务与条文 → 指标，考核细则，全部缺口）：" + "、".join(str(f) for f in files))
+
+
+def write_report(folder: Path, sample: SampleEnterprise, report: ProcessReport) -> list[Path]:
+    """The whole report as Markdown and as an Excel workbook in ``folder``; their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    processes = _in_order(sample, report)
+    lines = [f"# {sample.name}（{sample.sector}）", "", f"适用条件：{'、'.join(sample.conditions)}", ""]
+    lines += ["## 生产流程 → 风险 → 法定义务（条文） → 覆盖指标", ""]
+    for n, process in enumerate(processes, 1):
+        lines.append(f"### {n}. {process.name}（{process.stage}）")
+        for risk in process.risks:
+            lines.append(f"- **{risk.name}**（{risk.category}）")
+            for ob in risk.obligations:
+                covered = "、".join(ob.indicators) if ob.indicators else "**未覆盖**"
+                lines.append(f"  - 【{ob.modality}】{ob.action}（{ob.subject}） — {_articles(ob)} — 指标：{covered}")
+        lines.append("")
+    lines += [f"## 现行考核细则（{len(report.indicators)} 项）", ""]
+    lines += ["| 环节 | 岗位/部门 | 指标 | 标准 | 方法 |", "|---|---|---|---|---|"]
+    for ind in report.indicators:
+        cells = [str(ind.get("stage", "")), str(ind.get("position", "")), str(ind["name"]), _target(ind)]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in [*cells, str(ind.get("method", ""))]) + " |")
+    lines += ["", f"## 未被考核细则覆盖的法定义务（{len(report.uncovered)} 项；{sample.omitted}）", ""]
+    lines += [f"- 【{ob.modality}】{ob.action}（{ob.subject}） — {_articles(ob)}" for ob in report.uncovered]
+    markdown = folder / "demo-report.md"
+    markdown.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+
+    book = Workbook()
+    tree = book.active
+    tree.title = "流程-风险-义务"
+    tree.append(["序号", "环节", "工序", "风险", "类别", "义务", "条文", "覆盖指标"])
+    for n, process in enumerate(processes, 1):
+        for risk in process.risks:
+            for ob in risk.obligations:
+                duty = f"【{ob.modality}】{ob.action}（{ob.subject}）"
+                covered = "、".join(ob.indicators) or "未覆盖"
+                tree.append([n, process.stage, process.name, risk.name, risk.category, duty, _articles(ob), covered])
+    rules = book.create_sheet("考核细则")
+    rules.append(["环节", "岗位/部门", "指标", "标准", "方法"])
+    for ind in report.indicators:
+        rules.append([str(ind.get("stage", "")), str(ind.get("position", "")), str(ind["name"]), _target(ind),
+                      str(ind.get("method", ""))])  # fmt: skip
+    gaps = book.create_sheet("未覆盖义务")
+    gaps.append(["义务", "主体", "条文"])
     for ob in report.uncovered:
-        console.print(f"  • 【{ob.modality}】{ob.action}（{ob.subject}） — {_articles(ob)}")
+        gaps.append([f"【{ob.modality}】{ob.action}", ob.subject, _articles(ob)])
+    workbook = folder / "demo-report.xlsx"
+    book.save(workbook)
+    return [markdown, workbook]

@@ -53,6 +53,25 @@ def test_demo_reports_processes_articles_and_gaps(env: Path, capsys: pytest.Capt
     assert main(["demo"]) == 0
     text = capsys.readouterr().out
     assert "未被考核细则覆盖的法定义务" in text and "第" in text
+    # a summary for the screen (a line per process), the whole tree in the files it names
+    processes = report["processes"]
+    assert isinstance(processes, list)
+    assert len(text.splitlines()) < len(processes) + 40
+    markdown, workbook = env / "data" / "reports" / "demo-report.md", env / "data" / "reports" / "demo-report.xlsx"
+    assert str(markdown) in text and str(workbook) in text
+    full = markdown.read_text(encoding="utf-8")
+    assert all(f"{p['name']}（{p['stage']}）" in full for p in processes)
+    assert full.count("指标：**未覆盖**") >= 1 and "## 现行考核细则" in full
+    from openpyxl import load_workbook
+
+    sheets = load_workbook(workbook, read_only=True).sheetnames
+    assert sheets == ["流程-风险-义务", "考核细则", "未覆盖义务"]
+    # production order: the stages in the order the sector lists them, never back to an earlier one
+    shown = [line.split("：")[0].split(". ", 1)[1] for line in text.splitlines() if ". " in line and "：风险" in line]
+    assert sorted(shown) == sorted(p["name"] for p in processes)
+    stage_of = {p["name"]: p["stage"] for p in processes}
+    blocks = [stage_of[n] for i, n in enumerate(shown) if i == 0 or stage_of[shown[i - 1]] != stage_of[n]]
+    assert len(blocks) == len(set(blocks)) and blocks[0] == "原料采购与仓储"
 
 
 def test_kb_check_passes(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
