@@ -19,6 +19,16 @@ __all__ = ["SampleEnterprise", "render_report", "sample_enterprise", "write_repo
 SHOWN_GAPS = 10
 
 DEMO_SECTOR = "汽车零部件"
+#: The sample plant: a stamping, welding and coating supplier of body and chassis parts, the sector's common
+#: kind, in production order (not every template the sector may use: no casting, sewing or SMT here).
+DEMO_PROCESSES = (
+    "p_steel_storage", "p_chemical_storage", "p_gas_cylinder_storage",
+    "p_blanking", "p_stamping", "p_welding", "p_robot_welding", "p_cnc_machining", "p_degreasing_phosphating",
+    "p_coating_line", "p_final_assembly", "p_crane_lifting", "p_air_compressor", "p_equipment_maintenance",
+    "p_finished_inspection",
+    "p_warehouse", "p_forklift_transport", "p_shipping_transport",
+    "p_hazwaste_storage", "p_hazwaste_transfer", "p_wastewater_treatment", "p_exhaust_treatment",
+)  # fmt: skip
 OMITTED_STAGE = "废弃物处置"
 #: What the sample plant has: the applicability conditions its duties are filtered by.
 DEMO_CONDITIONS = (
@@ -40,23 +50,24 @@ class SampleEnterprise(BaseModel):
 
 
 def sample_enterprise(kb: KnowledgeBase, sector_name: str = DEMO_SECTOR) -> SampleEnterprise:
-    """An enterprise running every template process of a sector, whose 考核细则 lacks one stage's indicators.
+    """The sample plant (:data:`DEMO_PROCESSES`, those its sector holds, in the sector's stage order), whose
+    考核细则 lacks one stage's indicators.
 
-    The indicator set is the library's indicators measuring the enterprise's risks, minus those of the
-    ``废弃物处置`` stage, so the report shows what a gap looks like.
+    The indicator set is the library's indicators written for the risks of those processes (their first
+    measured risk), minus those of the ``废弃物处置`` stage, so the report shows what a gap looks like.
     """
     sector = next((s for s in kb.sectors if s.name == sector_name), kb.sectors[0])
     # production order: the sector's stages as it lists them, each stage's processes in its order
-    process_ids = list(dict.fromkeys(pid for ids in sector.stages.values() for pid in ids))
+    ordered = list(dict.fromkeys(pid for ids in sector.stages.values() for pid in ids))
+    process_ids = [pid for pid in ordered if pid in DEMO_PROCESSES] or ordered
     risks = {r for p in kb.processes if p.id in process_ids for r in p.risks}
-    obligations = {o for r in kb.risks if r.id in risks for o in r.obligations}
+    # an indicator is the plant's when the risk it is written for (its first) is: 定型机废气 also measures 恶臭,
+    # which a coating line has, but it is a stenter's indicator
     indicator_ids = [
-        i.id
-        for i in kb.indicators
-        if i.stage != OMITTED_STAGE and (set(i.measures_risks) & risks or set(i.measures_obligations) & obligations)
+        i.id for i in kb.indicators if i.stage != OMITTED_STAGE and i.measures_risks and i.measures_risks[0] in risks
     ]
     return SampleEnterprise(
-        name=f"示例{sector.name}企业（员工约300人）",
+        name=f"示例{sector.name}企业（冲压、焊接、涂装，员工约300人）",
         sector=sector.name,
         process_ids=process_ids,
         indicator_ids=indicator_ids,
