@@ -67,12 +67,14 @@ def audit_verify(
             "seq": result.seq,
             "problem": result.problem,
             "detail": result.detail,
+            "row": result.row,
         }
         typer.echo(json.dumps(payload, ensure_ascii=False))
     elif result.ok:
         typer.echo(f"audit trail intact: {result.entries} entries, head {result.head_hash}")
     else:
-        typer.echo(f"audit trail broken at entry {result.seq}: {result.problem} — {result.detail}", err=True)
+        where = f" (row {result.row})" if result.row else ""
+        typer.echo(f"audit trail broken at entry {result.seq}{where}: {result.problem} — {result.detail}", err=True)
     if not result.ok:
         raise typer.Exit(1)
 

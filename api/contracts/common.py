@@ -284,3 +284,6 @@ class AuditVerifyOut(BaseModel):
     seq: int | None = None
     problem: Literal["changed", "deleted", "inserted", "reordered"] | None = None
     detail: str = ""
+    row: str | None = Field(
+        default=None, description="A row an entry covers (table:id) changed or deleted since the entry wrote it"
+    )

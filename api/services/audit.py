@@ -16,6 +16,12 @@ hash, updated in the same transaction as every append) also catches a truncated 
 - ``inserted``  it is not linked from its successor, or it lies past the recorded head;
 - ``reordered`` it links to an entry that comes after it.
 
+Rows an entry wrote are covered too: an entry's ``after["content"]`` maps a covered table
+(:data:`COVERED_TABLES`: the inspection records) to the SM3 of each row it stored, read back inside the same
+transaction; :meth:`AuditLog.verify` recomputes them from the current rows and names a row changed or deleted
+since (``row``: ``inspection_records:17``). Rows written by no audited write (records imported from the command
+line) are not covered.
+
 Limits: the hash is unkeyed, so someone who can rewrite the whole table *and* the head can forge a
 consistent chain; publish or export the head hash (``POST /audit/verify`` returns it) to anchor it.
 
@@ -26,21 +32,33 @@ row lock on PostgreSQL, so concurrent workers cannot fork the chain.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, Table, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api.services.crypto import sm3_hex
 from api.services.storage import AuditEntryRow, AuditHeadRow
 from kg.errors import ScoringError
-from scoring.db import utcnow
+from scoring.db import InspectionRecord, utcnow
 
-__all__ = ["GENESIS", "AuditLog", "AuditVerification", "Problem", "canonical_json"]
+__all__ = [
+    "COVERED_TABLES",
+    "GENESIS",
+    "AuditLog",
+    "AuditVerification",
+    "Problem",
+    "canonical_json",
+    "row_digests",
+]
+
+#: Tables whose rows an entry covers by their content hash (``after["content"][table][id]``).
+COVERED_TABLES: dict[str, Table] = {"inspection_records": InspectionRecord.__table__}  # type: ignore[dict-item]
+_CHUNK = 500
 
 GENESIS = "0" * 64
 Problem = Literal["changed", "deleted", "inserted", "reordered"]
@@ -67,6 +85,22 @@ def _digest(
     return sm3_hex(canonical_json(content).encode("utf-8"))
 
 
+def _content_digest(row: Mapping[str, Any]) -> str:
+    return sm3_hex(canonical_json(dict(row)).encode("utf-8"))
+
+
+def row_digests(conn: Connection | Session, table: str, ids: Collection[int]) -> dict[str, str]:
+    """The SM3 of each row of a covered table (all its columns, as the database returns them), by id."""
+    t = COVERED_TABLES[table]
+    out: dict[str, str] = {}
+    wanted = sorted(ids)
+    for i in range(0, len(wanted), _CHUNK):
+        for r in conn.execute(select(t).where(t.c.id.in_(wanted[i : i + _CHUNK]))):
+            values = dict(r._mapping)
+            out[str(values["id"])] = _content_digest(values)
+    return out
+
+
 def _row_digest(row: AuditEntryRow) -> str:
     return _digest(
         prev_hash=row.prev_hash,
@@ -90,6 +124,7 @@ class AuditVerification:
     seq: int | None = None
     problem: Problem | None = None
     detail: str = ""
+    row: str | None = None  # a covered row changed or deleted since the entry wrote it (table:id)
 
 
 class AuditLog:
@@ -174,15 +209,20 @@ class AuditLog:
             return list(session.execute(stmt).scalars()), int(total)
 
     def verify(self) -> AuditVerification:
-        """Walk the whole chain; the first entry that was changed, deleted, inserted or reordered."""
+        """Walk the whole chain; the first entry that was changed, deleted, inserted or reordered; then the first
+        row an entry covers that was changed or deleted since it wrote it."""
         with Session(self._engine) as session:
             rows = list(session.execute(select(AuditEntryRow).order_by(AuditEntryRow.seq)).scalars())
             head = session.get(AuditHeadRow, 1)
-        found = _first_break(rows)
-        last = rows[-1].hash if rows else GENESIS
-        if found is not None:
-            seq, problem, detail = found
-            return AuditVerification(False, len(rows), last, seq=seq, problem=problem, detail=detail)
+            found = _first_break(rows)
+            last = rows[-1].hash if rows else GENESIS
+            if found is not None:
+                seq, problem, detail = found
+                return AuditVerification(False, len(rows), last, seq=seq, problem=problem, detail=detail)
+            content = _first_changed_row(session, rows)
+        if content is not None:
+            seq, problem, detail, row = content
+            return AuditVerification(False, len(rows), last, seq=seq, problem=problem, detail=detail, row=row)
         head_count, head_hash = (head.count, head.last_hash) if head is not None else (0, GENESIS)
         if head_count == len(rows) and head_hash == last:
             return AuditVerification(True, len(rows), last)
@@ -206,6 +246,35 @@ class AuditLog:
                 session.add(AuditHeadRow(id=1, count=0, last_hash=GENESIS))
         except IntegrityError:  # another worker created it first
             pass
+
+
+def _covered(rows: list[AuditEntryRow]) -> Iterator[tuple[int, str, str, str]]:
+    """(entry seq, table, row id, recorded hash) of every covered row the entries recorded, in entry order."""
+    for entry in rows:
+        if '"content"' not in entry.after:
+            continue
+        after = json.loads(entry.after)
+        content = after.get("content") if isinstance(after, dict) else None
+        for table, digests in (content or {}).items():
+            if table in COVERED_TABLES and isinstance(digests, dict):
+                for row_id, digest in digests.items():
+                    yield entry.seq, table, str(row_id), str(digest)
+
+
+def _first_changed_row(session: Session, rows: list[AuditEntryRow]) -> tuple[int, Problem, str, str] | None:
+    """The first covered row (by the entry that wrote it) whose content no longer matches, or that is gone."""
+    recorded = list(_covered(rows))
+    current: dict[str, dict[str, str]] = {}
+    for table in {t for _, t, _, _ in recorded}:
+        current[table] = row_digests(session, table, {int(i) for _, t, i, _ in recorded if t == table})
+    for seq, table, row_id, digest in recorded:
+        now = current[table].get(row_id)
+        if now is None:
+            return seq, "deleted", f"row {row_id} of {table}, written by entry {seq}, is gone", f"{table}:{row_id}"
+        if now != digest:
+            detail = f"row {row_id} of {table} no longer matches what entry {seq} recorded of it"
+            return seq, "changed", detail, f"{table}:{row_id}"
+    return None
 
 
 def _first_break(rows: list[AuditEntryRow]) -> tuple[int, Problem, str] | None:

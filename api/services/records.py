@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from api.services.audit import AuditLog
+from api.services.audit import AuditLog, row_digests
 from api.services.crypto import FieldCipher
 from api.services.security import Principal
 from scoring.records import RecordFilter, RecordReader, RecordScope, StoredRecord
@@ -64,8 +64,13 @@ class RecordService:
 
         def audited(conn: Connection, result: BatchResult) -> None:
             stored = result.results[0]
-            if stored.status == "accepted":
-                after = {"record_id": stored.record_id, "client_id": stored.client_id, "indicator": record.indicator_id}
+            if stored.status == "accepted" and stored.record_id is not None:
+                after = {
+                    "record_id": stored.record_id,
+                    "client_id": stored.client_id,
+                    "indicator": record.indicator_id,
+                    "content": {"inspection_records": row_digests(conn, "inspection_records", [stored.record_id])},
+                }
                 self._append(conn, user, action="records.submit", target=f"record:{stored.record_id}", after=after)
 
         return self._scoring.submit_record(self._sealed(record), on_stored=audited)
@@ -80,12 +85,14 @@ class RecordService:
 
         def audited(conn: Connection, result: BatchResult) -> None:
             if result.accepted:
+                ids = [r.record_id for r in result.results if r.status == "accepted" and r.record_id is not None]
                 after = {
                     "device_id": batch.device_id,
                     "accepted": result.accepted,
                     "duplicates": result.duplicates,
                     "rejected": result.rejected,
-                    "record_ids": [r.record_id for r in result.results if r.status == "accepted"],
+                    "record_ids": ids,
+                    "content": {"inspection_records": row_digests(conn, "inspection_records", ids)},
                 }
                 self._append(conn, user, action="records.batch", target=f"batch:{batch.batch_id}", after=after)
 

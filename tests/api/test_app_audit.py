@@ -154,3 +154,30 @@ def test_api_writes_are_audited_and_verified_through_the_api(env: Env) -> None:
         session.execute(update(AuditEntryRow).where(AuditEntryRow.seq == 2).values(actor="someone-else"))
     broken = client.post("/audit/verify", headers=env.auth("admin")).json()
     assert (broken["ok"], broken["seq"], broken["problem"]) == (False, 2, "changed")
+
+
+def test_a_record_changed_or_deleted_in_the_database_is_named_by_its_row(env: Env) -> None:
+    """The chain covers what the records entries wrote: an UPDATE that changes a scored record's outcome, or
+    a DELETE, is found by ``audit verify`` and named by table and id."""
+    from scoring.db import InspectionRecord
+
+    client = env.client()
+    one = client.post("/records", json=record(1, outcome="pass"), headers=env.auth("inspector")).json()
+    r = client.post("/records/batch", json=batch("b9", [record(k) for k in (2, 3)]), headers=env.auth("inspector"))
+    batch_ids = [x["record_id"] for x in r.json()["results"]]
+    assert client.post("/audit/verify", headers=env.auth("admin")).json()["ok"] is True
+    with Session(env.engine) as session:
+        entries = {a: s for a, s in session.execute(select(AuditEntryRow.action, AuditEntryRow.seq))}
+    with Session(env.engine) as session, session.begin():
+        row = InspectionRecord.__table__
+        session.execute(update(row).where(row.c.id == one["record_id"]).values(outcome="fail"))
+    broken = client.post("/audit/verify", headers=env.auth("admin")).json()
+    expected = (False, "changed", f"inspection_records:{one['record_id']}")
+    assert (broken["ok"], broken["problem"], broken["row"]) == expected
+    assert broken["seq"] == entries["records.submit"]
+    with Session(env.engine) as session, session.begin():
+        session.execute(update(row).where(row.c.id == one["record_id"]).values(outcome="pass"))
+        session.execute(delete(row).where(row.c.id == batch_ids[1]))
+    gone = client.post("/audit/verify", headers=env.auth("admin")).json()
+    assert (gone["ok"], gone["problem"], gone["row"]) == (False, "deleted", f"inspection_records:{batch_ids[1]}")
+    assert gone["seq"] == entries["records.batch"]

@@ -39,8 +39,9 @@ def list_audit(user: CurrentUser, audit: AuditDep, cipher: CipherDep, page: Page
 
 @router.post("/audit/verify", name="audit.verify", response_model=AuditVerifyOut)
 def verify_audit(user: CurrentUser, audit: AuditDep) -> AuditVerifyOut:
-    """Walk the whole chain; name the first entry that was changed, deleted, inserted or reordered."""
+    """Walk the whole chain; name the first entry that was changed, deleted, inserted or reordered, or the first
+    record row an entry wrote that was changed or deleted since (``row``)."""
     v = audit.verify()
     return AuditVerifyOut(
-        ok=v.ok, entries=v.entries, head_hash=v.head_hash, seq=v.seq, problem=v.problem, detail=v.detail
+        ok=v.ok, entries=v.entries, head_hash=v.head_hash, seq=v.seq, problem=v.problem, detail=v.detail, row=v.row
     )
