@@ -152,7 +152,10 @@ class FactRiskReasoner:
         if not found.substances or found.unknown or any(not m.facts.hazards for m in found.substances):
             return frozenset()
         of_classes = {rid for k in self.classes if k.kind == "危险性类别" for rid, _ in k.triggers}
-        return frozenset(of_classes - set(facts))
+        # a risk of a class the substances have, in whatever activity (a storage risk of a solvent in use), is
+        # not contradicted: only its context is not the change's
+        had = {rid for m in found.substances for hit in self._substance(m) for rid, _ in hit.klass.triggers}
+        return frozenset(of_classes - had - set(facts))
 
     def run(
         self, found: Extracted, contexts: Collection[str] = (STORAGE, USE), *, known: Extracted | None = None

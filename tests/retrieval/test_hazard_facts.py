@@ -227,6 +227,10 @@ def test_the_facts_contradict_class_risks_only_when_every_named_substance_is_cla
     # a flammable solvent beside it (稀释剂: 第2828项's 辅助材料 per GB/T 2705) keeps the fire risks
     assert "r_solvent_fire_explosion" not in contradicted("使用二氯甲烷和稀释剂")
     assert contradicted("新增一台喷漆房") == frozenset()  # nothing named: nothing to contradict
+    # a risk of a class the substance has is not contradicted in another activity (甲苯's storage risks in use)
+    found = extractor.run("调漆工序改用甲苯")
+    in_use = reasoner.contradicted(found, reasoner.run(found, {USE}))
+    assert "r_vocs_material_management" not in in_use and "r_acid_alkali_burn" in in_use
     assert contradicted("电解液改用六氟磷酸锂和二氯甲烷") == frozenset()  # an unknown name: its hazards unknown
 
 
