@@ -95,7 +95,11 @@ def serve(
     from api.http.app import create_app
 
     settings = settings_of(ctx)
-    ui_process = start_ui(api_url=api_url_for(host, port), host=host, port=ui_port) if ui else None
+    ui_process = (
+        start_ui(api_url=api_url_for(host, port), host=host, port=ui_port, max_upload_mb=settings.max_upload_mb)
+        if ui
+        else None
+    )
     try:
         if workers > 1:
             # each worker builds its own app from the environment; the state they share is in the databases

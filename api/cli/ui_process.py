@@ -34,8 +34,9 @@ def api_url_for(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def streamlit_command(*, host: str, port: int) -> list[str]:
-    """``streamlit run`` of the UI: headless, no usage statistics, no error details for the browser."""
+def streamlit_command(*, host: str, port: int, max_upload_mb: int = 50) -> list[str]:
+    """``streamlit run`` of the UI: headless, no usage statistics, no error details for the browser, and the
+    upload limit the API enforces (``max_upload_mb``), so the upload widget states the limit that holds."""
     return [
         sys.executable, "-m", "streamlit", "run", str(_ui_app()),
         "--server.headless", "true",
@@ -44,14 +45,15 @@ def streamlit_command(*, host: str, port: int) -> list[str]:
         "--browser.gatherUsageStats", "false",
         "--client.showErrorDetails", "none",
         "--client.toolbarMode", "minimal",
+        "--server.maxUploadSize", str(max_upload_mb),
     ]  # fmt: skip
 
 
-def start_ui(*, api_url: str, host: str, port: int) -> subprocess.Popen[bytes]:
+def start_ui(*, api_url: str, host: str, port: int, max_upload_mb: int = 50) -> subprocess.Popen[bytes]:
     """Start the UI, pointed at the API at ``api_url`` (``HSEKG_API_URL`` of the subprocess)."""
     env = {**os.environ, "HSEKG_API_URL": api_url}
     log.info("starting the expert UI on http://%s:%d (API %s)", host, port, api_url)
-    return subprocess.Popen(streamlit_command(host=host, port=port), env=env)
+    return subprocess.Popen(streamlit_command(host=host, port=port, max_upload_mb=max_upload_mb), env=env)
 
 
 def stop_ui(process: subprocess.Popen[bytes], *, timeout: float = 10.0) -> None:
