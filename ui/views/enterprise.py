@@ -32,6 +32,7 @@ from api.contracts.enterprises import (
 )
 from ui import data, session
 from ui.client import ApiError, DocumentUpload
+from ui.messages import in_chinese
 from ui.widgets import CHANGE_TYPE_NAMES, flash, guard, keep_choice, local_time, unique_labels, where
 
 __all__ = ["STAGES", "render"]
@@ -270,7 +271,7 @@ def _documents(view: EnterpriseView, extraction: EnterpriseExtraction | None) ->
     if extraction is not None:
         for d in extraction.documents:
             if d.status != "extracted":
-                st.warning(f"{d.file}：{DOC_STATUS.get(d.status, d.status)}——{d.reason}")
+                st.warning(f"{d.file}：{DOC_STATUS.get(d.status, d.status)}——{in_chinese(d.reason)}")
         st.dataframe(
             [_document_row(d) for d in extraction.documents],
             hide_index=True,
@@ -303,7 +304,7 @@ def _document_row(d: DocumentReport) -> dict[str, str]:
         "类型": d.kind or "—",
         "结果": DOC_STATUS.get(d.status, d.status),
         "识别内容": counts or "—",
-        "说明": "；".join([d.reason, *d.warnings]).strip("；"),
+        "说明": "；".join(in_chinese(r) for r in [d.reason, *d.warnings] if r),
     }
 
 
