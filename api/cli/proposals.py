@@ -5,7 +5,8 @@ duties and indicators with their chain and verdicts, ``--to-review`` queues them
 
 All three run the container's services, so the CLI proposes what the API proposes (the same change
 engine: catalogue facts, the retrieval index when built, the chat model when configured). Results go to
-stdout (``--json``: one object, the API's response body); progress and errors to stderr.
+stdout (``--json``: the proposal or gap report as one JSON object, with ``run_id`` when queued); notes and
+errors to stderr.
 """
 
 from __future__ import annotations
