@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from kg.corpus import KnowledgeBase
-from kg.report import ObligationLine, ProcessLine, ProcessReport
+from kg.report import CitedArticle, ObligationLine, ProcessLine, ProcessReport
 
 __all__ = ["SampleEnterprise", "render_report", "sample_enterprise", "write_report"]
 
@@ -76,17 +76,18 @@ def sample_enterprise(kb: KnowledgeBase, sector_name: str = DEMO_SECTOR) -> Samp
     )
 
 
+def _article(a: CitedArticle) -> str:
+    mark = "" if a.current else f"（{a.status}" + (f"，由《{a.replaced_by}》取代）" if a.replaced_by else "）")
+    return f"《{a.regulation}》第{a.article}条{mark}"
+
+
 def _articles(line: ObligationLine) -> str:
-    parts = []
-    for a in line.articles:
-        mark = "" if a.current else f"（{a.status}" + (f"，由《{a.replaced_by}》取代）" if a.replaced_by else "）")
-        parts.append(f"《{a.regulation}》第{a.article}条{mark}")
-    return "；".join(parts) or "（无条文）"
+    return "；".join(_article(a) for a in line.articles) or "（无条文）"
 
 
 def _lead(line: ObligationLine) -> str:
     """The duty's leading article (current law first), for a line of the summary."""
-    return _articles(line).split("；")[0]
+    return _article(line.articles[0]) if line.articles else "（无条文）"
 
 
 def _in_order(sample: SampleEnterprise, report: ProcessReport) -> list[ProcessLine]:

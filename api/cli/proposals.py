@@ -184,11 +184,10 @@ def propose(
     """Propose the risks, duties and indicators a process change brings, ranked, each indicator with its
     chain (change → risk → duty and clause → indicator) and the validator's verdicts."""
     from api.container import Container
-    from api.contracts.change import ChangeScenario as WireScenario
-    from api.http.mapping import change_scenario_in
+    from retrieval.change.inputs import ChangeScenario
 
     if schema:
-        emit_json(WireScenario.model_json_schema())
+        emit_json(ChangeScenario.model_json_schema())
         return
     user = _principal(enterprise_id, actor, to_review=to_review)
     doc = _change_document(
@@ -202,7 +201,7 @@ def propose(
         enterprise=enterprise,
     )
     try:
-        scenario = change_scenario_in(WireScenario.model_validate(doc))
+        scenario = ChangeScenario.model_validate(doc)
     except ValidationError as e:
         raise _invalid(str(file or "the change"), e) from e
     with Container(settings_of(ctx)) as container:
@@ -276,12 +275,11 @@ def gaps(
     apply), suggested indicators and citations of repealed articles. Without FILE: the stored 考核细则 of
     --enterprise-id."""
     from api.container import Container
-    from api.contracts.change import GapScenario as WireGaps
-    from api.http.mapping import gap_scenario_in
     from api.services.proposals import SheetGapRequest
+    from retrieval.change.inputs import GapScenario
 
     if schema:
-        emit_json(WireGaps.model_json_schema())
+        emit_json(GapScenario.model_json_schema())
         return
     user = _principal(enterprise_id, actor, to_review=to_review)
     if file is None and user is None:
@@ -309,7 +307,7 @@ def gaps(
             run = service.gaps_of_sheet(request, user=service_user)
         else:
             try:
-                scenario = gap_scenario_in(WireGaps.model_validate(_scenario_object(file)))
+                scenario = GapScenario.model_validate(_scenario_object(file))
             except ValidationError as e:
                 raise _invalid(str(file), e) from e
             run = service.gaps(scenario, send_to_review=to_review, user=service_user)
