@@ -197,9 +197,8 @@ class ScoringService:
         scorer = PeriodScorer(self._engine)
         with Session(self._engine) as session:
             previous_scored = session.get(AssessmentPeriod, parsed.previous().id) is not None
-        if not previous_scored:
-            scorer.run(parsed.previous(), enterprise_id=enterprise_id)
-        run = scorer.run(parsed, enterprise_id=enterprise_id)
+        also = () if previous_scored else (parsed.previous(),)
+        run = scorer.run(parsed, *also, enterprise_id=enterprise_id)
         report = build_report(self._engine, parsed, enterprise_id=enterprise_id)
         summary = PeriodReport(
             period=report.period, kind=report.kind, units=[u for u in report.units if u.unit.level != "岗位"]
@@ -209,7 +208,7 @@ class ScoringService:
         by_grade["未评"] = sum(1 for p in positions if p.grade is None)
         failing = [p.unit_id for p in positions if p.grade == "待改进"]
         return ScoreSummary(
-            period=run.period,
+            period=parsed.id,
             kind=parsed.kind,
             seconds=run.seconds,
             report=summary,
