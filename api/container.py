@@ -62,6 +62,7 @@ __all__ = [
     "Container",
     "GraphReader",
     "QuestionAnswerer",
+    "audit_key",
     "embedder_for",
     "field_key",
     "graph_store",
@@ -174,6 +175,24 @@ def field_key(settings: Settings) -> FieldCipher:
     log.warning("HSEKG_SM4_KEY is not set: deriving a development field key from the secret key")
     derived = hashlib.sha256(b"hsekg-dev-sm4" + settings.secret_key.get_secret_value().encode()).digest()
     return FieldCipher(derived[:16])
+
+
+def audit_key(settings: Settings) -> bytes:
+    """The audit chain's HMAC-SM3 key from ``settings.audit_key``.
+
+    While that setting is empty a development install derives a key from the secret key, with a warning;
+    outside development the settings refuse to load without one.
+
+    Raises:
+        ConfigError: no key outside development.
+    """
+    configured = settings.audit_key.get_secret_value()
+    if configured:
+        return configured.encode("utf-8")
+    if settings.environment != "development":
+        raise ConfigError("HSEKG_AUDIT_KEY must be set (32+ characters) outside development")
+    log.warning("HSEKG_AUDIT_KEY is not set: deriving a development audit key from the secret key")
+    return hashlib.sha256(b"hsekg-dev-audit" + settings.secret_key.get_secret_value().encode()).digest()
 
 
 class GraphReader(ProcessGraphReader, Protocol):
@@ -366,7 +385,7 @@ class Container:
     @property
     def audit(self) -> AuditLog:
         """The audit trail."""
-        return self._get("audit", lambda: AuditLog(self.engine, clock=self.clock))
+        return self._get("audit", lambda: AuditLog(self.engine, key=audit_key(self.settings), clock=self.clock))
 
     @property
     def hashing(self) -> PasswordHashing:

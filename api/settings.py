@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     sm4_key: SecretStr = Field(
         default=SecretStr(""), description="32 hex characters; encrypts personal data and evidence at rest (SM4)"
     )
+    audit_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="32+ characters; keys the audit chain (HMAC-SM3); never stored in the database",
+    )
     max_upload_mb: int = 50
     token_minutes: int = Field(default=15, ge=1, le=1440, description="Lifetime of an access token (the UI's session)")
 
@@ -68,6 +72,11 @@ class Settings(BaseSettings):
             key = self.sm4_key.get_secret_value()
             if len(key) != 32 or any(c not in "0123456789abcdefABCDEF" for c in key):
                 raise ValueError("HSEKG_SM4_KEY must be 32 hex characters outside development")
+            audit_key = self.audit_key.get_secret_value()
+            if audit_key in PLACEHOLDER_SECRETS or len(audit_key) < 32:
+                raise ValueError("HSEKG_AUDIT_KEY must be set to a real secret (32+ characters) outside development")
+            if audit_key == self.secret_key.get_secret_value():
+                raise ValueError("HSEKG_AUDIT_KEY must differ from HSEKG_SECRET_KEY (who can sign tokens cannot rekey)")
         if self.graph_uri and not self.uses_neo4j and "://" in self.graph_uri:
             raise ValueError(f"unsupported graph URI {self.graph_uri!r}: use bolt://, neo4j:// or leave empty")
         return self

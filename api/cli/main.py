@@ -11,6 +11,7 @@ import logging
 
 import typer
 
+from api.cli import audit as cli_audit
 from api.cli import enterprise as cli_enterprise
 from api.cli import evaluate as cli_evaluate
 from api.cli import knowledge as cli_knowledge
@@ -19,7 +20,7 @@ from api.cli import retrieval as cli_retrieval
 from api.cli.common import err_console
 from api.cli.demo import demo
 from api.cli.scoring import score, scoring_app
-from api.cli.server import audit_verify, serve, users_add
+from api.cli.server import serve, users_add
 from kg.errors import HsekgError
 
 __all__ = ["app", "main"]
@@ -54,7 +55,9 @@ app.add_typer(users_app, name="users")
 users_app.command("add")(users_add)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
-audit_app.command("verify")(audit_verify)
+audit_app.command("verify")(cli_audit.audit_verify)
+audit_app.command("head")(cli_audit.audit_head)
+audit_app.command("anchor")(cli_audit.audit_anchor)
 app.command("serve")(serve)
 app.command("init")(cli_knowledge.init)
 app.command("stats")(cli_knowledge.stats)

@@ -1,4 +1,4 @@
-"""The API's commands of ``hsekg``: ``users add``, ``audit verify`` and ``serve``.
+"""The API's commands of ``hsekg``: ``users add`` and ``serve`` (``audit`` is in :mod:`api.cli.audit`).
 
 The lead registers them in :mod:`api.cli.main` (``users_app.command("add")(users_add)`` …). Like the other
 command modules they are thin: settings come from ``ctx.obj`` (or are read once) and the work is done
@@ -7,7 +7,6 @@ by :class:`api.http.deps.Container`.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -17,7 +16,7 @@ from api.cli.common import settings_of
 from api.container import Container
 from api.services.security import ROLES
 
-__all__ = ["audit_verify", "serve", "users_add"]
+__all__ = ["serve", "users_add"]
 
 
 def users_add(
@@ -50,33 +49,6 @@ def users_add(
         )
     scope = f"{view.enterprise_id}/{view.department_id}" if view.department_id else view.enterprise_id
     typer.echo(f"user {view.username} ({view.role}) created in {scope}")
-
-
-def audit_verify(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line.")] = False,
-) -> None:
-    """Verify the SM3 chain of the audit trail; exit 1 naming the first broken entry."""
-    with Container(settings_of(ctx)) as container:
-        result = container.audit.verify()
-    if as_json:
-        payload = {
-            "ok": result.ok,
-            "entries": result.entries,
-            "head_hash": result.head_hash,
-            "seq": result.seq,
-            "problem": result.problem,
-            "detail": result.detail,
-            "row": result.row,
-        }
-        typer.echo(json.dumps(payload, ensure_ascii=False))
-    elif result.ok:
-        typer.echo(f"audit trail intact: {result.entries} entries, head {result.head_hash}")
-    else:
-        where = f" (row {result.row})" if result.row else ""
-        typer.echo(f"audit trail broken at entry {result.seq}{where}: {result.problem} — {result.detail}", err=True)
-    if not result.ok:
-        raise typer.Exit(1)
 
 
 def serve(

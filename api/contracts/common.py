@@ -18,6 +18,8 @@ from api.contracts.permissions import Role
 
 __all__ = [
     "AuditEntryOut",
+    "AuditHeadIn",
+    "AuditHeadOut",
     "AuditVerifyOut",
     "ClauseTextOut",
     "HealthOut",
@@ -282,8 +284,25 @@ class AuditVerifyOut(BaseModel):
     entries: int
     head_hash: str
     seq: int | None = None
-    problem: Literal["changed", "deleted", "inserted", "reordered"] | None = None
+    problem: Literal["changed", "deleted", "inserted", "reordered", "unkeyed"] | None = None
     detail: str = ""
     row: str | None = Field(
         default=None, description="A row an entry covers (table:id) changed or deleted since the entry wrote it"
     )
+    unkeyed: int = Field(default=0, description="Entries written before the chain was keyed (unkeyed SM3)")
+
+
+class AuditHeadOut(BaseModel):
+    """The chain's head as exported, to keep outside the database and verify against later."""
+
+    count: int = Field(ge=0, description="Entries in the chain when exported")
+    last_hash: str = Field(min_length=64, max_length=64, description="The hash of entry ``count``")
+    at: str = Field(description="When exported (ISO 8601)")
+    key_id: str = Field(description="The public id of the audit key (never the key)")
+    mac: str = Field(description="HMAC-SM3 of count, last_hash and at under the audit key")
+
+
+class AuditHeadIn(AuditHeadOut):
+    """An exported head to verify the chain against (``POST /audit/verify``)."""
+
+    model_config = ConfigDict(extra="forbid")

@@ -57,6 +57,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "exports.scorecard": _MANAGERS | {"expert"},
     "audit.list": _MANAGERS,
     "audit.verify": _ADMIN,
+    "audit.head": _ADMIN,
     "processes.graph": _ALL,
     "proposals.run": _REVIEWERS | {"manager"},
     "proposals.list": _ALL,

@@ -10,8 +10,8 @@ Tables::
     api_login_failures        failed logins per (username, client address), for the rate limit
     api_indicator_reviews     every review decision on an indicator (approve / reject / edit + comment)
     api_indicator_state       the current review state of an indicator (status, merged edits)
-    api_audit_log             append-only, SM3-chained audit entries (see :mod:`api.services.audit`)
-    api_audit_head            the chain's head: entry count and last hash (detects a truncated tail)
+    api_audit_log             append-only audit entries chained by HMAC-SM3 (see :mod:`api.services.audit`)
+    api_audit_head            the chain's head: entry count, last hash and their HMAC (detects a truncated tail)
     api_proposal_runs         one per proposal run: kind, enterprise, change text, scenario JSON, model, who, when
     api_proposals             one per proposed indicator: status, validity, indicator JSON (after edits),
                               the original JSON, obligations and risks JSON, last decision
@@ -107,7 +107,8 @@ class IndicatorStateRow(ApiBase):
 
 
 class AuditEntryRow(ApiBase):
-    """An audit entry. ``hash = SM3(canonical JSON of prev_hash and the content)``; see :mod:`api.services.audit`."""
+    """An audit entry. ``hash = HMAC-SM3(key, canonical JSON of prev_hash and the content)``, or the unkeyed SM3
+    of entries written before the chain was keyed (``key_id`` None); see :mod:`api.services.audit`."""
 
     __tablename__ = "api_audit_log"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -120,15 +121,18 @@ class AuditEntryRow(ApiBase):
     after: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)  # which key (never the key itself)
 
 
 class AuditHeadRow(ApiBase):
-    """The single row naming the chain's length and last hash, updated with every append."""
+    """The single row naming the chain's length and last hash, updated with every append; ``mac`` is their
+    HMAC-SM3 under the audit key (None in a chain never written with a key)."""
 
     __tablename__ = "api_audit_head"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ProposalRunRow(ApiBase):

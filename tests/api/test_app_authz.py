@@ -68,6 +68,7 @@ REQUESTS: dict[str, Callable[[], Call]] = {
     "exports.scorecard": lambda: ("GET", "/exports/scorecard/2026-10.xlsx", {}),
     "audit.list": lambda: ("GET", "/audit", {}),
     "audit.verify": lambda: ("POST", "/audit/verify", {}),
+    "audit.head": lambda: ("GET", "/audit/head", {}),
     "processes.graph": lambda: ("GET", "/processes/p_weld/graph", {}),
     "proposals.run": lambda: (
         "POST",

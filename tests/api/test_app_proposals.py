@@ -20,7 +20,7 @@ from retrieval.change.inputs import LawArticle
 from retrieval.change.models import IndicatorProposal, Verdict
 from retrieval.change.rules_sheet import RulesSheetReader, parse_citations
 from tests.api import test_app_support as support
-from tests.api.test_app_support import Env, build_env
+from tests.api.test_app_support import Env, build_env, migrate_api_to
 from tests.retrieval.graphs import build_small_graph
 from tests.retrieval.test_proposals import KB, SCENARIO
 
@@ -340,10 +340,10 @@ def test_impact_and_process_graph(env: Env) -> None:
 def test_api_migrations_create_exactly_the_declared_tables_and_adopt_older_databases(tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from sqlalchemy import inspect
+    from sqlalchemy import inspect, text
 
     from api.services.migrations import VERSION_TABLE, api_metadata
-    from api.services.storage import ApiBase, UserRow, ensure_api_schema
+    from api.services.storage import UserRow, ensure_api_schema
     from scoring.db import open_records_db
 
     fresh = open_records_db(f"sqlite:///{tmp_path / 'fresh.db'}")
@@ -355,8 +355,9 @@ def test_api_migrations_create_exactly_the_declared_tables_and_adopt_older_datab
         assert [d for d in diff if d[0] not in ("remove_table", "remove_index")] == []  # those are scoring's
         assert all(not d[1].name.startswith("api_") for d in diff)
     older = open_records_db(f"sqlite:///{tmp_path / 'older.db'}")
-    first = [t for t in ApiBase.metadata.sorted_tables if not t.name.startswith("api_proposal")]
-    ApiBase.metadata.create_all(older, tables=first)  # as the first release created them
+    migrate_api_to(older, "api_0001_initial")  # the first release's tables, created without a version table
+    with older.begin() as conn:
+        conn.execute(text(f"DROP TABLE {VERSION_TABLE}"))
     with older.begin() as conn:
         conn.execute(
             UserRow.__table__.insert().values(

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from api.cli.server import audit_verify, users_add
+from api.cli.audit import audit_verify
+from api.cli.server import users_add
 from api.services.storage import AuditEntryRow
 from kg.corpus import KnowledgeBase
 from kg.ladybug_store import LadybugGraphStore

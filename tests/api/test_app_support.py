@@ -176,3 +176,16 @@ def batch(batch_id: str, records: list[dict[str, object]], device: str = "pad1")
 
 
 ALL_ROLES: tuple[Role, ...] = ROLES
+
+
+def migrate_api_to(engine: Engine, revision: str) -> None:
+    """Bring the API's tables to an older revision, as an older release left them."""
+    from alembic import command
+
+    import api.services.migrations as api_migrations
+    from scoring.migrations import alembic_config
+
+    config = alembic_config(engine.url.render_as_string(hide_password=False), Path(api_migrations.__file__).parent)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

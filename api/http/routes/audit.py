@@ -1,4 +1,5 @@
-"""The audit trail: entries of the caller's enterprise, and verification of the whole SM3 chain."""
+"""The audit trail: entries of the caller's enterprise, the chain's head to export, and verification of the whole
+keyed chain (optionally against an exported head)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import json
 
 from fastapi import APIRouter
 
-from api.contracts.common import AuditEntryOut, AuditVerifyOut, Page
+from api.contracts.common import AuditEntryOut, AuditHeadIn, AuditHeadOut, AuditVerifyOut, Page
 from api.http.deps import AuditDep, CipherDep, CurrentUser, PageParams
 from api.http.errors import problem_responses
+from api.services.audit import ExportedHead
 
 __all__ = ["router"]
 
@@ -37,11 +39,31 @@ def list_audit(user: CurrentUser, audit: AuditDep, cipher: CipherDep, page: Page
     return Page[AuditEntryOut](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
+@router.get("/audit/head", name="audit.head", response_model=AuditHeadOut)
+def audit_head(user: CurrentUser, audit: AuditDep) -> AuditHeadOut:
+    """The chain's head (count, last hash, when, key id, HMAC under the audit key): keep it outside the
+    database and send it back to ``POST /audit/verify`` later."""
+    head = audit.head()
+    return AuditHeadOut(count=head.count, last_hash=head.last_hash, at=head.at, key_id=head.key_id, mac=head.mac)
+
+
 @router.post("/audit/verify", name="audit.verify", response_model=AuditVerifyOut)
-def verify_audit(user: CurrentUser, audit: AuditDep) -> AuditVerifyOut:
+def verify_audit(user: CurrentUser, audit: AuditDep, against: AuditHeadIn | None = None) -> AuditVerifyOut:
     """Walk the whole chain; name the first entry that was changed, deleted, inserted or reordered, or the first
-    record row an entry wrote that was changed or deleted since (``row``)."""
-    v = audit.verify()
+    row an entry wrote (a record, a decision, an indicator's state) that was changed or deleted since (``row``).
+    With an exported head as the body, the chain must also still hold it at its position (422 when the head was
+    not exported under this key)."""
+    exported = None
+    if against is not None:
+        exported = ExportedHead(against.count, against.last_hash, against.at, against.key_id, against.mac)
+    v = audit.verify(against=exported)
     return AuditVerifyOut(
-        ok=v.ok, entries=v.entries, head_hash=v.head_hash, seq=v.seq, problem=v.problem, detail=v.detail, row=v.row
+        ok=v.ok,
+        entries=v.entries,
+        head_hash=v.head_hash,
+        seq=v.seq,
+        problem=v.problem,
+        detail=v.detail,
+        row=v.row,
+        unkeyed=v.unkeyed,
     )

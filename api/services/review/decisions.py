@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
@@ -45,6 +45,8 @@ class AuditSink(Protocol):
         target: str,
         before: object,
         after: object,
+        covers: Mapping[str, Collection[int | str]] | None = None,
     ) -> int:
-        """Append an entry; returns its sequence number."""
+        """Append an entry covering the rows the write stored (by table and primary key); returns its sequence
+        number."""
         ...

@@ -105,6 +105,7 @@ class IndicatorReviews:
                 target=f"indicator:{indicator_id}",
                 before=before,
                 after=after,
+                covers={"api_indicator_reviews": [row.id], "api_indicator_state": [indicator_id]},
             )
             return _review_view(row)
 

@@ -182,6 +182,7 @@ class ReviewQueue:
                 target=f"run:{run_id}",
                 before=None,
                 after={"source": run.source, "change": run.change, "proposals": [r.id for r in rows]},
+                covers={"api_proposal_runs": [run_id], "api_proposals": [r.id for r in rows]},
             )
             return run_id, [_view(r, run.model) for r in rows]
 
@@ -348,17 +349,17 @@ class ReviewQueue:
             row.decided_by, row.decided_at, row.comment = (
                 (None, None, "") if decision == "reopen" else (actor, now, comment)
             )
-            session.add(
-                ProposalDecisionRow(
-                    proposal_id=proposal_id,
-                    decision=decision,
-                    status=status,
-                    comment=comment,
-                    changes=json.dumps(dict(changes), ensure_ascii=False, sort_keys=True, default=str),
-                    actor=actor,
-                    at=now,
-                )
+            decision_row = ProposalDecisionRow(
+                proposal_id=proposal_id,
+                decision=decision,
+                status=status,
+                comment=comment,
+                changes=json.dumps(dict(changes), ensure_ascii=False, sort_keys=True, default=str),
+                actor=actor,
+                at=now,
             )
+            session.add(decision_row)
+            session.flush()
             after = {"status": status, "comment": comment, "changes": dict(changes)}
             self._audit.append(
                 session,
@@ -368,8 +369,8 @@ class ReviewQueue:
                 target=f"proposal:{proposal_id}",
                 before=before,
                 after=after,
+                covers={"api_proposal_decisions": [decision_row.id], "api_proposals": [proposal_id]},
             )
-            session.flush()
             run = session.get(ProposalRunRow, row.run_id)
             return _view(row, run.model if run else None)
 
