@@ -1,9 +1,14 @@
 """Scoring benchmark: a year of records scored in SQL (SQLite), against a plain pandas groupby.
 
-Run: ``python -m evals.bench.scoring [--people 5000 --positions 300 --indicators 100 --records 2000000]
-[--db FILE] [--keep]``. Prints one JSON line: generation time, SQL scoring time of the twelve months
-and the year, peak RSS of each phase (each phase runs in its own process, so the peaks do not mix),
-the pandas time (load and compute apart), their ratio, and whether both computed the same grades.
+Run: ``python -m evals.bench.scoring [--records 500000 2000000] [--people 5000 --positions 300
+--indicators 100] [--repeat 3] [--db-dir DIR] [--table]``. For each size it generates the demo
+enterprise with that many records in a fresh SQLite file, scores the twelve months and the year in
+SQL (one :meth:`~scoring.compute.PeriodScorer.run` over the thirteen periods), computes the same
+grades with pandas, and prints one JSON line: generation time, the SQL time, peak RSS of each phase
+(each phase runs in its own process, so the peaks do not mix), the pandas time (load and compute
+apart), their ratio, and the disagreements between both over the thirteen periods. SQL and pandas
+compute times are the median of ``--repeat`` runs. ``--table`` adds the Markdown table of
+evals/README.md.
 
 :func:`pandas_scores` is the independent reference the tests also use: the same rules as
 :mod:`scoring.compute`, written as DataFrame operations over the raw tables.
@@ -15,6 +20,7 @@ import argparse
 import json
 import multiprocessing as mp
 import resource
+import statistics
 import tempfile
 import time
 from dataclasses import asdict
@@ -184,38 +190,41 @@ def _phase_generate(url: str, spec: DemoSpec, out: Any) -> None:
     out.put({"generate_s": time.perf_counter() - started, "generate_rss_mb": _rss_mb(), **asdict(summary)})
 
 
-def _phase_sql(url: str, year: int, out: Any) -> None:
+def _phase_sql(url: str, year: int, repeat: int, out: Any) -> None:
     engine = open_records_db(url, migrate=False)
     scorer = PeriodScorer(engine)
-    times = {}
-    for period in _periods(year):
-        times[period.id] = scorer.run(period).seconds
+    runs = [scorer.run(*_periods(year)) for _ in range(repeat)]
     out.put(
         {
-            "sql_s": sum(times.values()),
-            "sql_month_max_s": max(times[p.id] for p in _periods(year)[:12]),
-            "sql_year_s": times[str(year)],
+            "sql_s": statistics.median(r.seconds for r in runs),
+            "sql_runs_s": [r.seconds for r in runs],
+            "sql_indicator_rows": runs[0].indicator_rows,
+            "sql_unit_rows": runs[0].unit_rows,
             "sql_rss_mb": _rss_mb(),
         }
     )
 
 
-def _phase_pandas(url: str, year: int, out: Any) -> None:
+def _phase_pandas(url: str, year: int, repeat: int, out: Any) -> None:
     engine = create_engine(url)
     started = time.perf_counter()
     tables = load_tables(engine)
-    loaded = time.perf_counter()
-    for period in _periods(year):
-        pandas_scores(tables, period)
-    computed = time.perf_counter()
+    load_s = time.perf_counter() - started
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        for period in _periods(year):
+            pandas_scores(tables, period)
+        runs.append(time.perf_counter() - started)
     disagreements: dict[str, int] = {}
     for period in _periods(year):
         for key, n in compare(engine, tables, period).items():
             disagreements[key] = disagreements.get(key, 0) + n
     out.put(
         {
-            "pandas_load_s": loaded - started,
-            "pandas_compute_s": computed - loaded,
+            "pandas_load_s": load_s,
+            "pandas_compute_s": statistics.median(runs),
+            "pandas_runs_s": runs,
             "pandas_rss_mb": _rss_mb(),
             "disagreements": disagreements,
         }
@@ -232,36 +241,71 @@ def _run(target: Any, *args: Any) -> dict[str, Any]:
     return result
 
 
+def bench_size(db: Path, spec: DemoSpec, *, repeat: int) -> dict[str, Any]:
+    """Generate ``spec`` into a fresh SQLite file and run the three phases on it."""
+    db.unlink(missing_ok=True)
+    url = f"sqlite:///{db}"
+    result: dict[str, Any] = {"backend": "sqlite"}
+    result.update(_run(_phase_generate, url, spec))
+    result.update(_run(_phase_sql, url, spec.year, repeat))
+    result.update(_run(_phase_pandas, url, spec.year, repeat))
+    result["ratio_sql_to_pandas_compute"] = result["sql_s"] / result["pandas_compute_s"]
+    result["ratio_sql_to_pandas_total"] = result["sql_s"] / (result["pandas_compute_s"] + result["pandas_load_s"])
+    result["agree"] = not any(result["disagreements"].values())
+    result["db_mb"] = db.stat().st_size / 1e6
+    return result
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| records | SQL s | pandas compute s | ratio | pandas load s | disagreements |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['records']:,} | {r['sql_s']:.3f} | {r['pandas_compute_s']:.3f} | "
+            f"{r['ratio_sql_to_pandas_compute']:.2f} | {r['pandas_load_s']:.2f} | {sum(r['disagreements'].values())} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
-    """Parse arguments, run the three phases, print one JSON line."""
+    """Parse arguments, run the three phases at each size, print one JSON line per size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, nargs="+", default=[500_000, 2_000_000])
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--positions", type=int, default=300)
     parser.add_argument("--indicators", type=int, default=100)
-    parser.add_argument("--records", type=int, default=2_000_000)
     parser.add_argument("--year", type=int, default=2026)
-    parser.add_argument("--db", type=Path, default=None, help="SQLite file (default: a temporary one)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of SQL and of pandas compute (median)")
+    parser.add_argument("--db-dir", type=Path, default=None, help="keep the SQLite files here (default: temporary)")
+    parser.add_argument("--table", action="store_true", help="also print the Markdown table of evals/README.md")
     args = parser.parse_args()
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or Path(tmp) / "records.db"
-        db.unlink(missing_ok=True)
-        url = f"sqlite:///{db}"
-        spec = DemoSpec(
-            people=args.people,
-            positions=args.positions,
-            indicators=args.indicators,
-            records=args.records,
-            year=args.year,
-        )
-        result: dict[str, Any] = {"backend": "sqlite"}
-        result.update(_run(_phase_generate, url, spec))
-        result.update(_run(_phase_sql, url, args.year))
-        result.update(_run(_phase_pandas, url, args.year))
-        result["ratio_sql_to_pandas_compute"] = result["sql_s"] / result["pandas_compute_s"]
-        result["ratio_sql_to_pandas_total"] = result["sql_s"] / (result["pandas_compute_s"] + result["pandas_load_s"])
-        result["agree"] = not any(result["disagreements"].values())
-        result["db_mb"] = db.stat().st_size / 1e6
-    print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in result.items()}, ensure_ascii=False))
+        folder = args.db_dir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for records in args.records:
+            spec = DemoSpec(
+                people=args.people,
+                positions=args.positions,
+                indicators=args.indicators,
+                records=records,
+                year=args.year,
+            )
+            result = bench_size(folder / f"records-{records}.db", spec, repeat=args.repeat)
+            print(json.dumps({k: _rounded(v) for k, v in result.items()}, ensure_ascii=False), flush=True)
+            results.append(result)
+    if args.table:
+        print(_table(results))
 
 
 if __name__ == "__main__":
