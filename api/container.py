@@ -36,6 +36,7 @@ from api.services.review.indicators import IndicatorReviews
 from api.services.review.proposals import ReviewQueue
 from api.services.scores import ScoreService
 from api.services.security import Authenticator, LoginLimiter, PasswordHashing, TokenIssuer
+from api.services.security_events import SecurityEvents
 from api.services.storage import ensure_api_schema
 from api.services.users import UserDirectory
 from api.settings import Settings
@@ -408,9 +409,16 @@ class Container:
 
         def build() -> Authenticator:
             limiter = LoginLimiter(self.engine, clock=self.clock)
-            return Authenticator(self.engine, hashing=self.hashing, tokens=self.tokens, limiter=limiter)
+            return Authenticator(
+                self.engine, hashing=self.hashing, tokens=self.tokens, limiter=limiter, events=self.security_events
+            )
 
         return self._get("authenticator", build)
+
+    @property
+    def security_events(self) -> SecurityEvents:
+        """Refused logins, tokens and requests, aggregated per minute."""
+        return self._get("security_events", lambda: SecurityEvents(self.engine, clock=self.clock))
 
     @property
     def users(self) -> UserDirectory:

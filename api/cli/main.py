@@ -17,6 +17,7 @@ from api.cli import evaluate as cli_evaluate
 from api.cli import knowledge as cli_knowledge
 from api.cli import proposals as cli_proposals
 from api.cli import retrieval as cli_retrieval
+from api.cli import security as cli_security
 from api.cli.common import err_console
 from api.cli.demo import demo
 from api.cli.scoring import score, scoring_app
@@ -58,6 +59,9 @@ app.add_typer(audit_app, name="audit")
 audit_app.command("verify")(cli_audit.audit_verify)
 audit_app.command("head")(cli_audit.audit_head)
 audit_app.command("anchor")(cli_audit.audit_anchor)
+security_app = typer.Typer(help="Refused logins, tokens and requests (security events).", no_args_is_help=True)
+app.add_typer(security_app, name="security")
+security_app.command("events")(cli_security.security_events)
 app.command("serve")(serve)
 app.command("init")(cli_knowledge.init)
 app.command("stats")(cli_knowledge.stats)

@@ -21,6 +21,8 @@ __all__ = [
     "AuditHeadIn",
     "AuditHeadOut",
     "AuditVerifyOut",
+    "SecurityEventKind",
+    "SecurityEventOut",
     "ClauseTextOut",
     "HealthOut",
     "IndicatorEdit",
@@ -306,3 +308,19 @@ class AuditHeadIn(AuditHeadOut):
     """An exported head to verify the chain against (``POST /audit/verify``)."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+SecurityEventKind = Literal["login_failed", "login_locked", "token_rejected", "forbidden"]
+
+
+class SecurityEventOut(BaseModel):
+    """Refusals of one kind, subject and source within one minute, counted (``*``: the minute's overflow)."""
+
+    kind: SecurityEventKind
+    subject: str = Field(description="The username tried or refused; empty when unknown (a bad token)")
+    source: str = Field(description="The client address")
+    minute: datetime
+    count: int
+    enterprise_id: str
+    detail: str
+    last_at: datetime

@@ -58,6 +58,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.list": _MANAGERS,
     "audit.verify": _ADMIN,
     "audit.head": _ADMIN,
+    "security.events": _ADMIN,
     "processes.graph": _ALL,
     "proposals.run": _REVIEWERS | {"manager"},
     "proposals.list": _ALL,

@@ -24,6 +24,7 @@ from api.services.review.indicators import IndicatorReviews
 from api.services.review.proposals import ReviewQueue
 from api.services.scores import ScoreService
 from api.services.security import PERMISSIONS, Authenticator, PermissionDeniedError, Principal
+from api.services.security_events import SecurityEvents
 from api.services.users import UserDirectory
 from scoring.service import ScoringService
 
@@ -45,6 +46,7 @@ __all__ = [
     "ReviewsDep",
     "ScoresDep",
     "ScoringDep",
+    "SecurityEventsDep",
     "UsersDep",
     "authorize",
     "get_container",
@@ -83,6 +85,7 @@ ProposalsDep = Annotated[ProposalService, Depends(_service("proposals"))]
 EnterprisesDep = Annotated[EnterpriseService, Depends(_service("enterprises"))]
 RecordsDep = Annotated[RecordService, Depends(_service("records"))]
 ScoresDep = Annotated[ScoreService, Depends(_service("scores"))]
+SecurityEventsDep = Annotated[SecurityEvents, Depends(_service("security_events"))]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
@@ -96,7 +99,8 @@ def authorize(
         AuthenticationError: no valid token (401).
         PermissionDeniedError: the role may not call the route, or the route is not in the matrix (403).
     """
-    principal = authenticator.principal(token)
+    principal = authenticator.principal(token, client=client_address(request))
+    request.state.principal = principal  # who was refused, should a 403 follow (see api.http.errors)
     route = request.scope.get("route")
     name = getattr(route, "name", None)
     if name not in PERMISSIONS:

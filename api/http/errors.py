@@ -13,6 +13,8 @@
     LLMError                            502
     any other HsekgError / exception    500  (details logged, not sent)
 
+A 403 is also counted as a security event (:mod:`api.services.security_events`).
+
 Framework errors use the same format: malformed JSON → 400 naming line and column, wrong types or
 missing fields → 422 listing each field (without echoing the input), unknown route → 404, a body
 over the size limit → 413 (:class:`BodySizeLimit`).
@@ -105,8 +107,27 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def _record_forbidden(request: Request, exc: PermissionDeniedError) -> None:
+    """Count a 403 as a security event: who (the caller :func:`api.http.deps.authorize` found), from where, on
+    which route (failed logins and rejected tokens are counted by the authenticator)."""
+    container = getattr(request.app.state, "container", None)
+    if container is None:
+        return
+    principal = getattr(request.state, "principal", None)
+    route = getattr(request.scope.get("route"), "name", None) or request.url.path
+    container.security_events.record(
+        "forbidden",
+        subject=getattr(principal, "username", ""),
+        source=request.client.host if request.client is not None else "unknown",
+        enterprise_id=getattr(principal, "enterprise_id", ""),
+        detail=f"{route}: {exc}",
+    )
+
+
 def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HsekgError)
+    if isinstance(exc, PermissionDeniedError):
+        _record_forbidden(request, exc)
     for cls, status, slug in _STATUS:
         if isinstance(exc, cls):
             headers: dict[str, str] = {}

@@ -12,6 +12,8 @@
 - **Login limit**: failed attempts per (username, client address) are counted in the database, so
   all workers share the count; past :data:`MAX_FAILURES` in :data:`FAILURE_WINDOW` the login is
   refused with 429 and a ``Retry-After``.
+- **Security events**: failed and locked logins and rejected tokens are counted by
+  :class:`api.services.security_events.SecurityEvents` (403s by the HTTP error mapping).
 
 Errors, all :class:`kg.errors.AuthError`::
 
@@ -37,6 +39,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from api.contracts.permissions import PERMISSIONS, PUBLIC_ROUTES, ROLES, Role
+from api.services.security_events import EventKind, SecurityEventSink
 from api.services.storage import LoginFailureRow, UserRow
 from kg.errors import AuthError
 from scoring.db import utcnow
@@ -262,20 +265,30 @@ class LoginLimiter:
 
 
 class Authenticator:
-    """Logs users in and turns tokens back into principals.
+    """Logs users in and turns tokens back into principals; refusals are counted as security events.
 
     Args:
         engine: the records database (users).
         hashing: password hashing.
         tokens: the token issuer.
         limiter: the failed-login limit.
+        events: where failed and locked logins and rejected tokens are counted (None: nowhere).
     """
 
-    def __init__(self, engine: Engine, *, hashing: PasswordHashing, tokens: TokenIssuer, limiter: LoginLimiter) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        hashing: PasswordHashing,
+        tokens: TokenIssuer,
+        limiter: LoginLimiter,
+        events: SecurityEventSink | None = None,
+    ) -> None:
         self._engine = engine
         self._hashing = hashing
         self._tokens = tokens
         self._limiter = limiter
+        self._events = events
 
     def login(self, username: str, password: str, *, client: str) -> IssuedToken:
         """Check the password and issue a token.
@@ -285,27 +298,48 @@ class Authenticator:
             AuthenticationError: wrong username or password, or inactive user.
         """
         key = f"{username}|{client}"
-        self._limiter.check(key)
         row = self._user(username)
+        enterprise = row.enterprise_id if row is not None else ""
+        try:
+            self._limiter.check(key)
+        except RateLimitedError:
+            self._event("login_locked", username, client, enterprise, "too many failed logins")
+            raise
         ok = self._hashing.verify(row.password_hash if row is not None else None, password)
         if not ok or row is None or not row.active:
             self._limiter.failed(key)
+            self._event("login_failed", username, client, enterprise, "wrong username or password")
             raise AuthenticationError("wrong username or password")
         self._limiter.succeeded(key)
         return self._tokens.issue(_principal(row))
 
-    def principal(self, token: str | None) -> Principal:
+    def principal(self, token: str | None, *, client: str = "") -> Principal:
         """The active user a token names.
+
+        Args:
+            token: the bearer token.
+            client: the caller's address (recorded with a rejected token).
 
         Raises:
             AuthenticationError: no token, invalid or expired token, unknown or inactive user.
         """
         if not token:
+            self._event("token_rejected", "", client, "", "no token")
             raise AuthenticationError("not authenticated: send a bearer token from POST /auth/token")
-        row = self._user(self._tokens.subject(token))
+        try:
+            username = self._tokens.subject(token)
+        except AuthenticationError as e:
+            self._event("token_rejected", "", client, "", str(e))
+            raise
+        row = self._user(username)
         if row is None or not row.active:
+            self._event("token_rejected", username, client, row.enterprise_id if row else "", "user gone or inactive")
             raise AuthenticationError("the token's user no longer exists or is inactive")
         return _principal(row)
+
+    def _event(self, kind: EventKind, subject: str, source: str, enterprise_id: str, detail: str) -> None:
+        if self._events is not None:
+            self._events.record(kind, subject=subject, source=source, enterprise_id=enterprise_id, detail=detail)
 
     def _user(self, username: str) -> UserRow | None:
         with Session(self._engine) as session:

@@ -16,13 +16,15 @@ Tables::
     api_proposals             one per proposed indicator: status, validity, indicator JSON (after edits),
                               the original JSON, obligations and risks JSON, last decision
     api_proposal_decisions    every decision: approve / reject / edit / reopen, comment, changes, actor, time
+    api_security_events       refused logins, tokens and requests, one row per (kind, subject, source, minute,
+                              detail) with a count (see :mod:`api.services.security_events`)
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Engine, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import Boolean, Engine, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from scoring.db import UtcDateTime, utcnow
@@ -37,6 +39,7 @@ __all__ = [
     "ProposalDecisionRow",
     "ProposalRow",
     "ProposalRunRow",
+    "SecurityEventRow",
     "UserRow",
     "ensure_api_schema",
 ]
@@ -188,6 +191,26 @@ class ProposalDecisionRow(ApiBase):
     changes: Mapped[str] = mapped_column(Text, default="{}")
     actor: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SecurityEventRow(ApiBase):
+    """Refusals of one kind, subject, source and reason within one minute, counted (a flood adds to ``count``)."""
+
+    __tablename__ = "api_security_events"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject", "source", "minute", "detail", name="uq_api_security_events_key"),
+        Index("ix_api_security_events_minute", "minute"),
+        Index("ix_api_security_events_enterprise_minute", "enterprise_id", "minute"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    subject: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64))
+    minute: Mapped[datetime] = mapped_column(UtcDateTime)
+    enterprise_id: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 def ensure_api_schema(engine: Engine) -> None:

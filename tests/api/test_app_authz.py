@@ -69,6 +69,7 @@ REQUESTS: dict[str, Callable[[], Call]] = {
     "audit.list": lambda: ("GET", "/audit", {}),
     "audit.verify": lambda: ("POST", "/audit/verify", {}),
     "audit.head": lambda: ("GET", "/audit/head", {}),
+    "security.events": lambda: ("GET", "/security/events", {}),
     "processes.graph": lambda: ("GET", "/processes/p_weld/graph", {}),
     "proposals.run": lambda: (
         "POST",

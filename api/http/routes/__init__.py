@@ -18,6 +18,7 @@ from api.http.routes import (
     records,
     regulations,
     scores,
+    security,
     users,
 )
 
@@ -37,5 +38,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     scores.router,
     exports.router,
     audit.router,
+    security.router,
     enterprises.router,
 )
