@@ -13,6 +13,8 @@ descriptions alike, so a substance or a machine reaches its duties through the c
   condition of the work (高温, 低温, 高气压, 低气压) only as that condition of work (高温作业, 低温环境 …).
 - Hazardous wastes are the waste names of the text (废…, …渣, …污泥, …废液) that 国家危险废物名录's rows name
   (:class:`ingestion.wastes.HazardousWasteList`), with their 废物代码 or, undecided, their candidates.
+- Confined spaces (有限空间) are the names of the types of 有限空间作业安全指导手册 and the words ending in their
+  head words (厌氧罐, 调节池, 脱硫塔: :mod:`ingestion.spaces`).
 - Pollutants are those the discharge standards name for what the text's waters carry and its substances
   make (含氟废水 → 氟化物; 硫酸 in use → 硫酸雾: :mod:`ingestion.pollutants`).
 - Equipment are the names of 特种设备目录 entries and the plant terms of :data:`EQUIPMENT_TERMS`, with the
@@ -28,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ingestion.pollutants import PollutantMention, pollutants_of
+from ingestion.spaces import SpaceMention, SpaceReader
 from ingestion.wastes import HazardousWasteList, MadeWaste, WasteMatch
 from kg.catalogues import (
     CatalogueSet,
@@ -219,6 +222,7 @@ class Extracted:
     wastes: list[WasteMention] = field(default_factory=list)
     made_wastes: list[MadeWaste] = field(default_factory=list)
     pollutants: list[PollutantMention] = field(default_factory=list)
+    spaces: list[SpaceMention] = field(default_factory=list)
     unknown: list[UnknownSubstance] = field(default_factory=list)
     headcount: int | None = None
 
@@ -249,6 +253,7 @@ class EntityExtractor:
         self._first = sorted({n[0] for n in self._names})
         self._equipment = self._equipment_names(catalogues, equipment_terms or EQUIPMENT_TERMS)
         self._factors = self._factor_names(catalogues)
+        self._spaces = SpaceReader(catalogues.confined_spaces)
         self._grams: dict[str, list[str]] | None = None  # bigram -> names, built on the first unknown name
 
     @staticmethod
@@ -325,6 +330,7 @@ class EntityExtractor:
         out.wastes = self._waste_mentions(norm)
         out.made_wastes = self._made_wastes(norm)
         out.pollutants = pollutants_of(norm, [(m.text, m.facts.name) for m in out.substances])
+        out.spaces = self._spaces.run(norm)
         covered = [(m.start, m.start + len(m.text)) for m in out.substances]
         out.unknown = self._unknown(norm, covered)
         return out
@@ -346,6 +352,8 @@ class EntityExtractor:
             merged.made_wastes += [w for w in one.made_wastes if w.name not in made]
             polluting = {(p.name, p.tags[0]) for p in merged.pollutants}
             merged.pollutants += [p for p in one.pollutants if (p.name, p.tags[0]) not in polluting]
+            spaces = {s.text for s in merged.spaces}
+            merged.spaces += [s for s in one.spaces if s.text not in spaces]
             known = {u.text for u in merged.unknown}
             merged.unknown += [u for u in one.unknown if u.text not in known]
             merged.headcount = max(filter(None, (merged.headcount, one.headcount)), default=None)

@@ -18,6 +18,7 @@ Files and their lists::
     occupational_hazards.yaml     entries: HazardFactorEntry       职业病危害因素分类目录
     major_accident_hazards.yaml   entries: AccidentHazardEntry     工贸企业重大事故隐患判定标准
     combustible_dusts.yaml        entries: CombustibleDust         工贸行业重点可燃性粉尘目录（2015版）
+    confined_spaces.yaml          entries: ConfinedSpaceType       有限空间的类型（有限空间作业安全指导手册）
 
 A malformed file fails loading with its path and the line of the offending entry (:class:`CorpusError`).
 """
@@ -45,6 +46,7 @@ __all__ = [
     "ChemicalEntry",
     "ClassThreshold",
     "CombustibleDust",
+    "ConfinedSpaceType",
     "EquipmentCriterion",
     "EquipmentEntry",
     "HazardFactorEntry",
@@ -288,7 +290,18 @@ class CombustibleDust(_Model):
         return value.strip() if isinstance(value, str) else value
 
 
-#: file stem -> (entry model, extra lists of the file with their models)
+class ConfinedSpaceType(_Model):
+    """A type of 有限空间 of 有限空间作业安全指导手册 (贮罐, 污水池（井）, 粮仓、料仓 …), its group (密闭设备,
+    地下有限空间, 地上有限空间), how plant texts write it (``terms``), the head words a name of it ends in
+    (厌氧罐 of 罐: ``heads``) and the words with such a head that are not of it (电池, 仓库: ``not``)."""
+
+    name: str = Field(min_length=1)
+    kind: Literal["密闭设备", "地下有限空间", "地上有限空间"]
+    terms: list[str] = Field(min_length=1)
+    heads: list[str] = Field(default_factory=list)
+    not_: list[str] = Field(default_factory=list, alias="not")
+
+
 class WasteSourceEntry(_Model):
     """A row of 国家危险废物名录 by what makes its waste: the activities (镀镍; 喷漆、上漆), the materials used in
     them (使用油漆、有机溶剂进行…) and those the row leaves out (不包括水性漆), each a word the row writes."""
@@ -299,6 +312,7 @@ class WasteSourceEntry(_Model):
     excluded: list[str] = Field(default_factory=list)
 
 
+#: file stem -> (entry model, extra lists of the file with their models)
 CATALOGUE_FILES: dict[str, tuple[type[_Model], dict[str, type[_Model]]]] = {
     "hazardous_chemicals": (ChemicalEntry, {}),
     "explosive_precursors": (ListedSubstance, {}),
@@ -310,6 +324,7 @@ CATALOGUE_FILES: dict[str, tuple[type[_Model], dict[str, type[_Model]]]] = {
     "occupational_hazards": (HazardFactorEntry, {}),
     "major_accident_hazards": (AccidentHazardEntry, {}),
     "combustible_dusts": (CombustibleDust, {}),
+    "confined_spaces": (ConfinedSpaceType, {}),
     "waste_sources": (WasteSourceEntry, {}),
 }
 
@@ -425,6 +440,7 @@ class CatalogueSet:
     hazard_factors: list[HazardFactorEntry] = field(default_factory=list)
     accident_hazards: list[AccidentHazardEntry] = field(default_factory=list)
     combustible_dusts: list[CombustibleDust] = field(default_factory=list)
+    confined_spaces: list[ConfinedSpaceType] = field(default_factory=list)
     waste_sources: list[WasteSourceEntry] = field(default_factory=list)
     drug_precursors: dict[str, str] = field(default_factory=dict)  # name -> 第一类/第二类/第三类
     _by_name: dict[str, SubstanceFacts] = field(default_factory=dict, repr=False)
@@ -659,6 +675,7 @@ def load_catalogues(folder: Path, *, drug_precursors: dict[str, str] | None = No
         hazard_factors=entries("occupational_hazards"),
         accident_hazards=entries("major_accident_hazards"),
         combustible_dusts=entries("combustible_dusts"),
+        confined_spaces=entries("confined_spaces"),
         waste_sources=entries("waste_sources"),
         drug_precursors=dict(drug_precursors or {}),
     )

@@ -228,7 +228,7 @@ class TopicEntry(_Entry):
         return {"topic": topic.topic, "keywords": list(topic.keywords)} if topic else {"topic": "", "keywords": []}
 
 
-HazardKind = Literal["危险性类别", "名录", "特种设备", "职业病危害因素", "危险废物", "阈值", "污染物"]
+HazardKind = Literal["危险性类别", "名录", "特种设备", "职业病危害因素", "危险废物", "阈值", "污染物", "有限空间"]
 
 
 class HazardClassEntry(_Entry):

@@ -13,7 +13,8 @@ factors and waste codes to their ``HazardClass``) and for reasoning over a text'
 - 特种设备: the entry's code, its 种类's or its 类别's;
 - 危险废物: any 废物代码 (``HW``), or its class (HW08) or code (900-041-49);
 - 阈值: a bound of the law on a count the facts give (``从业人员>100``: 安全生产法 第二十四条);
-- 污染物: a pollutant's tags (废水, 第一类污染物, 酸雾), by the discharge standard that names it.
+- 污染物: a pollutant's tags (废水, 第一类污染物, 酸雾), by the discharge standard that names it;
+- 有限空间: a confined space's group (密闭设备, 地下有限空间, 地上有限空间) or its type (粮仓、料仓 …).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "factor_classes",
     "listings",
     "pollutant_classes",
+    "space_classes",
     "substance_classes",
     "threshold_classes",
     "waste_classes",
@@ -132,6 +134,13 @@ def pollutant_classes(tags: Sequence[str], rules: Iterable[R]) -> Iterator[R]:
     """The 污染物 classes of a pollutant, by its tags (废水, 第一类污染物, 酸雾: :mod:`ingestion.pollutants`)."""
     for rule in rules:
         if rule.kind == "污染物" and set(tags).intersection(rule.match):
+            yield rule
+
+
+def space_classes(tags: Sequence[str], rules: Iterable[R]) -> Iterator[R]:
+    """The 有限空间 classes of a confined space, by its group and type (:mod:`ingestion.spaces`)."""
+    for rule in rules:
+        if rule.kind == "有限空间" and set(tags).intersection(rule.match):
             yield rule
 
 

@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 
 from ingestion.entities import EquipmentMention, Extracted, FactorMention, SubstanceMention, WasteMention
 from ingestion.pollutants import PollutantMention
+from ingestion.spaces import SpaceMention
 from ingestion.wastes import MadeWaste, WasteMatch
 from kg.corpus import KnowledgeBase
 from kg.fact_classes import (
     equipment_classes,
     factor_classes,
     pollutant_classes,
+    space_classes,
     substance_classes,
     threshold_classes,
     waste_classes,
@@ -119,6 +121,7 @@ def _names(found: Extracted) -> set[str]:
         *(w.text for w in found.wastes),
         *(w.name for w in found.made_wastes),
         *(f"污染物:{p.name}:{p.tags[0]}" for p in found.pollutants),
+        *(f"有限空间:{s.type}" for s in found.spaces),
     }
 
 
@@ -177,6 +180,7 @@ class FactRiskReasoner:
             *(h for w in found.wastes for h in self._waste(w)),
             *(h for w in found.made_wastes for h in self._made_waste(w)),
             *(h for p in found.pollutants for h in self._pollutant(p)),
+            *(h for s in found.spaces for h in self._space(s)),
             *self._thresholds(found),
         ]
         for hit in hits:
@@ -230,6 +234,11 @@ class FactRiskReasoner:
     def _pollutant(self, p: PollutantMention) -> Iterable[_Hit]:
         for klass in pollutant_classes(p.tags, self.classes):
             yield _Hit(klass, p.name, f"{p.source} → {p.standard}", key=f"污染物:{p.name}:{p.tags[0]}")
+
+    def _space(self, s: SpaceMention) -> Iterable[_Hit]:
+        # a space of a type the enterprise had before (another 污水池) brings nothing new
+        for klass in space_classes(s.tags, self.classes):
+            yield _Hit(klass, s.text, s.basis, key=f"有限空间:{s.type}")
 
     def _thresholds(self, found: Extracted) -> Iterable[_Hit]:
         for klass in threshold_classes(found.headcount, self.classes):

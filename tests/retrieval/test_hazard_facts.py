@@ -57,7 +57,7 @@ def test_every_class_links_existing_risks_each_measured_by_an_indicator(kb: Know
     assert linked - measured == set()  # each risk a class brings can be measured
     assert all(h.basis for h in kb.hazard_classes)
     kinds = {h.kind for h in kb.hazard_classes}
-    assert kinds == {"危险性类别", "名录", "特种设备", "职业病危害因素", "危险废物", "阈值", "污染物"}
+    assert kinds == {"危险性类别", "名录", "特种设备", "职业病危害因素", "危险废物", "阈值", "污染物", "有限空间"}
 
 
 def test_a_class_naming_an_unknown_risk_fails_with_file_and_line(tmp_path: Path) -> None:
@@ -249,3 +249,21 @@ def test_pollutants_bring_their_discharge_risks_named_for_the_pollutant(
     assert "氟化物" in found["r_acid_mist_emission"].entities
     nickel = reasoner.run(extractor.run("新增镀镍线，使用硫酸镍，漂洗废水进污水站"), {USE})
     assert "总镍" in nickel["r_heavy_metal_wastewater"].entities
+
+
+def test_confined_spaces_bring_their_entry_risks_and_a_type_held_before_is_not_new(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    found = reasoner.run(extractor.run("污水站前端新增厌氧段：IC厌氧反应器2座，配干法脱硫塔"), {USE})
+    poisoning = found["r_confined_space_poisoning"]
+    assert {"污水站", "反应器", "脱硫塔"} <= set(poisoning.entities) and poisoning.leading and poisoning.new
+    assert "有限空间作业安全指导手册 密闭设备：反应塔（釜）" in " ".join(poisoning.evidence)
+    assert "r_confined_space_management" in found
+    silos = reasoner.run(extractor.run("糟粉气力输送至2座500 m³钢板筒仓"), {USE})
+    assert {"r_silo_engulfment", "r_confined_space_poisoning"} <= set(silos)
+    assert "r_fermentation_co2_asphyxiation" in reasoner.run(extractor.run("新增发酵罐12台"), {USE})
+    # another pool of a type the plant had (its 污水池) brings no new risk; a battery store none at all
+    known = extractor.run("废水经调节池处理后排放")
+    again = reasoner.run(extractor.run("新增沉淀池一座"), {USE}, known=known)
+    assert not again["r_confined_space_poisoning"].new
+    assert "r_confined_space_poisoning" not in reasoner.run(extractor.run("新增锂电池仓库，配塔吊"), {USE})
