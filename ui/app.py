@@ -1,8 +1,11 @@
-"""The entry script of the expert UI (``streamlit run ui/app.py``; ``hsekg serve`` starts it with the API).
+"""The entry script of the expert UI (``hsekg serve`` runs it through ``ui/server.py``, beside the API).
 
-The API address comes from ``HSEKG_API_URL`` (default ``http://127.0.0.1:8000``), read here once. Before
-login only the login page exists; after it, the seven pages of the expert's day. An unexpected error in
-a page is logged and shown as one line, never as a traceback.
+The API address comes from ``HSEKG_API_URL`` (default ``http://127.0.0.1:8000``), read here once. Each run
+first takes up the login the browser's session cookie stands for (:mod:`ui.session`); served through
+``ui/server.py`` a login survives a reload and a new tab (``streamlit run ui/app.py`` alone lacks the
+cookie's route, and a login then lasts one tab). Before login only the login page exists; after it, the
+seven pages of the expert's day. An unexpected error in a page is logged and shown as one line, never as
+a traceback.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ def main() -> None:
     """Configure the session, pick the pages the user may see and run the chosen one."""
     st.set_page_config(page_title="安全环保履职专家系统", page_icon=":material/shield:", layout="wide")
     session.configure(os.environ.get("HSEKG_API_URL") or session.DEFAULT_API_URL)
+    session.restore(st.context.cookies)
     if session.logged_in():
         pages = [
             st.Page(_HERE / "views" / file, title=title, icon=icon, url_path=url) for file, title, icon, url in PAGES
@@ -60,6 +64,7 @@ def main() -> None:
     else:
         nav = st.navigation([st.Page(_HERE / "views" / "login.py", title="登录", icon=":material/login:")])
     _sidebar()
+    session.sync_browser()
     show_flashes()
     try:
         nav.run()

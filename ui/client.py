@@ -19,7 +19,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from api.contracts.change import ChangeScenario, EnterpriseProfile, GapScenario, ImpactReport
-from api.contracts.common import ClauseTextOut, NodeOut, Page, RecordOut, UserOut
+from api.contracts.common import ClauseTextOut, NodeOut, Page, RecordOut, TokenOut, UserOut
 from api.contracts.enterprises import (
     ConfirmationResult,
     EnterpriseDiff,
@@ -190,19 +190,22 @@ class ApiClient:
 
     # --- identity -------------------------------------------------------------------------------
 
-    def login(self, username: str, password: str) -> str:
-        """Log in (OAuth2 password form); the token is kept on the client and returned.
+    def login(self, username: str, password: str) -> TokenOut:
+        """Log in (OAuth2 password form); the token is kept on the client and returned with its lifetime.
 
         Raises:
             ApiError: wrong credentials (401), too many attempts (429), API unreachable.
         """
         self.token = None
         response = self._request("POST", "/auth/token", data={"username": username, "password": password})
-        token = response.json().get("access_token")
-        if not isinstance(token, str) or not token:
+        try:
+            granted = TokenOut.model_validate(response.json())
+        except ValueError as e:
+            raise ApiError("登录响应中没有令牌") from e
+        if not granted.access_token:
             raise ApiError("登录响应中没有令牌")
-        self.token = token
-        return token
+        self.token = granted.access_token
+        return granted
 
     def me(self) -> UserOut:
         """The logged-in user: username, role, enterprise, department."""

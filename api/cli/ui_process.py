@@ -17,11 +17,12 @@ log = logging.getLogger(__name__)
 
 
 def _ui_app() -> Path:
-    """The UI's entry script, found without importing the UI (the CLI stays below it)."""
+    """The UI's ASGI app (``ui/server.py``: the entry script ``app.py`` with the route that sets the session
+    cookie), found without importing the UI (the CLI stays below it)."""
     spec = importlib.util.find_spec("ui")
     if spec is None or not spec.submodule_search_locations:
         raise ConfigError("the expert UI (package ui) is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "app.py"
+    return Path(next(iter(spec.submodule_search_locations))) / "server.py"
 
 
 def api_url_for(host: str, port: int) -> str:

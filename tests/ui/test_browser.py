@@ -1,9 +1,11 @@
 """The expert UI in a real headless Chromium: ``hsekg serve`` over the demo enterprise, log in, approve a
-proposal (checked through the API), and a screenshot of every page under ``artifacts/screenshots/``."""
+proposal (checked through the API), and a screenshot of every page under ``artifacts/screenshots/``; a
+login that survives a reload and a new tab, and a logout that ends it."""
 
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from tests.ui.conftest import copy_demo
 from tests.ui.demo_env import PASSWORD, seed_through_api, token, username
 from tests.ui.served import ServedApp
 from ui.periods import CHINA_TZ
+from ui.session_store import COOKIE
 from ui.views.dashboard import period_choices
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -124,12 +127,16 @@ class Ui:
         field.send_keys(Keys.ENTER)
         self.idle()
 
-    def page(self, title: str) -> None:
-        """Open a page from the sidebar navigation."""
+    def page_link(self, title: str) -> Any:
+        """The sidebar navigation's link to a page."""
         from selenium.webdriver.common.by import By
 
         links = self.driver.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNav"] a')
-        next(a for a in links if title in a.text).click()
+        return next(a for a in links if title in a.text)
+
+    def page(self, title: str) -> None:
+        """Open a page from the sidebar navigation."""
+        self.page_link(title).click()
         self.title(title)
 
     def shot(self, name: str) -> Path:
@@ -244,3 +251,70 @@ def _journey(served: ServedApp, driver: Any, ui: Ui) -> None:
         "6-impact.png",
         "7-enterprise.png",
     ]
+
+
+def test_a_login_survives_a_reload_and_a_new_tab_and_logout_ends_it(served: ServedApp, driver: Any) -> None:
+    ui = Ui(driver)
+    try:
+        _session_journey(served, driver, ui)
+    except BaseException:
+        ui.shot("failure-session")
+        raise
+    assert "Traceback" not in served.log()
+
+
+def _logged_in_as_expert(ui: Ui, title: str = "审核队列") -> None:
+    ui.title(title)
+    ui.text('[data-testid="stSidebar"]', "专家")
+    ui.visible(".st-key-logout button")
+
+
+def _login_form(ui: Ui) -> None:
+    ui.title("安全环保履职专家系统")
+    ui.visible(".st-key-login_username input")
+
+
+def _session_journey(served: ServedApp, driver: Any, ui: Ui) -> None:
+    driver.get(served.ui_url)
+    driver.delete_all_cookies()  # a login of another test is not this one's
+    driver.get(served.ui_url)
+    _login_form(ui)
+    ui.type("login_username", username("expert"))
+    ui.type("login_password", PASSWORD)
+    ui.click("login_submit")
+    _logged_in_as_expert(ui)
+
+    # the page is given an HttpOnly cookie that ends with the token (15 minutes), out of the URL and of page scripts
+    cookie = ui.wait.until(lambda d: d.get_cookie(COOKIE))
+    assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/")
+    assert time.time() < cookie["expiry"] <= time.time() + 15 * 60
+    assert COOKIE not in driver.execute_script("return document.cookie")
+    assert cookie["value"] not in driver.current_url and "?" not in driver.current_url
+
+    driver.refresh()
+    _logged_in_as_expert(ui)
+    driver.get(f"{served.ui_url}/dashboard")  # a page's own address, typed or bookmarked
+    _logged_in_as_expert(ui, "考核看板")
+
+    first = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    driver.get(served.ui_url)
+    _logged_in_as_expert(ui)
+    second = driver.current_window_handle
+
+    driver.switch_to.window(first)
+    ui.click("logout")
+    _login_form(ui)
+    ui.wait.until(lambda d: d.get_cookie(COOKIE) is None)
+    driver.refresh()
+    _login_form(ui)
+
+    # the other tab is logged out at its next step, and the old cookie, put back, logs nobody in
+    driver.switch_to.window(second)
+    ui.page_link("规则缺口").click()
+    _login_form(ui)
+    driver.add_cookie({"name": COOKIE, "value": cookie["value"], "path": "/"})
+    driver.refresh()
+    _login_form(ui)
+    driver.close()
+    driver.switch_to.window(first)

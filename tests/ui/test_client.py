@@ -39,8 +39,9 @@ def _fake(status: int, body: bytes, content_type: str = "application/json", **he
 
 def test_login_keeps_the_token_and_reads_the_user(server: ThreadedApi) -> None:
     client = _client(server)
-    token = client.login("e1-expert", PASSWORD)
-    assert client.token == token
+    granted = client.login("e1-expert", PASSWORD)
+    assert client.token == granted.access_token
+    assert granted.expires_in > 0  # the lifetime the UI's session and its cookie are given
     me = client.me()
     assert (me.username, me.role, me.enterprise_id) == ("e1-expert", "expert", "E1")
     assert [p.id for p in client.processes().items] == ["p_paint", "p_weld"]

@@ -22,6 +22,7 @@ from tests.ui.conftest import (
     texts,
 )
 from tests.ui.servers import free_port
+from ui.session_store import STORE
 
 pytestmark = pytest.mark.integration
 
@@ -210,7 +211,9 @@ def test_a_viewer_reads_but_cannot_decide(app: AppTest, demo_api: DemoApi) -> No
 
 def test_an_expired_session_returns_to_the_login_page(app: AppTest) -> None:
     log_in(app)
-    app.session_state["hsekg_token"] = "expired.or.forged"
+    user = STORE.get(app.session_state["hsekg_sid"]).user  # type: ignore[union-attr]
+    forged, _ = STORE.open("expired.or.forged", user, lifetime=600)  # a token the API no longer accepts
+    app.session_state["hsekg_sid"] = forged
     st.cache_data.clear()  # so that the next run asks the API
     app.run()
     assert not app.exception
@@ -227,8 +230,11 @@ def test_an_unreachable_api_is_one_readable_line(monkeypatch: pytest.MonkeyPatch
     assert error.startswith("登录失败：无法连接 API 服务 http://127.0.0.1:")
 
 
-def test_logging_out_returns_to_the_login_page(app: AppTest) -> None:
+def test_logging_out_returns_to_the_login_page_and_ends_the_stored_session(app: AppTest) -> None:
     log_in(app)
+    sid = app.session_state["hsekg_sid"]
+    assert STORE.get(sid) is not None
     app.sidebar.button(key="logout").click().run()
     assert app.title[0].value == "安全环保履职专家系统"
-    assert "hsekg_token" not in app.session_state
+    assert "hsekg_sid" not in app.session_state
+    assert STORE.get(sid) is None  # the browser's cookie, wherever copied, logs nobody in
