@@ -322,12 +322,17 @@ class AuditLog:
             return list(session.execute(stmt).scalars()), int(total)
 
     def head(self) -> ExportedHead:
-        """The chain's head as recorded now, signed with the key, to be kept outside the database."""
-        with Session(self._engine) as session:
-            row = session.get(AuditHeadRow, 1)
-        count, last = (row.count, row.last_hash) if row is not None else (0, GENESIS)
+        """The head of the chain, once it verifies, signed with the key, to be kept outside the database.
+
+        Raises:
+            ConflictError: the chain is broken (its head would vouch for the tampering).
+        """
+        v = self.verify()
+        if not v.ok:
+            raise ConflictError(f"not exporting the head of a broken chain: entry {v.seq}: {v.problem} — {v.detail}")
         at = self._clock().isoformat()
-        return ExportedHead(count, last, at, self._key_id, _export_mac(self._key, count, last, at))
+        mac = _export_mac(self._key, v.entries, v.head_hash, at)
+        return ExportedHead(v.entries, v.head_hash, at, self._key_id, mac)
 
     def verify(self, *, against: ExportedHead | None = None) -> AuditVerification:
         """Walk the whole chain; the first entry that was changed, deleted, inserted or reordered (or keyed

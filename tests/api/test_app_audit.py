@@ -269,6 +269,12 @@ def test_verifying_under_a_wrong_key_fails_and_says_so(chain: tuple[Engine, Audi
     assert "another key" in result.detail and "HSEKG_AUDIT_KEY" in result.detail
 
 
+def test_the_head_of_a_broken_chain_is_not_exported(chain: tuple[Engine, AuditLog]) -> None:
+    engine, _ = chain
+    with pytest.raises(ConflictError, match="broken chain: entry 1: changed"):
+        AuditLog(engine, key=MALLORY).head()
+
+
 def test_a_short_key_is_refused(chain: tuple[Engine, AuditLog]) -> None:
     engine, _ = chain
     with pytest.raises(ConfigError, match="at least 16 bytes"):
@@ -310,7 +316,7 @@ def test_an_altered_or_foreign_head_export_is_refused(chain: tuple[Engine, Audit
     altered = ExportedHead.from_json({**exported, "count": 2})
     with pytest.raises(ValidationFailedError, match="altered"):
         log.verify(against=altered)
-    foreign = AuditLog(engine, key=MALLORY).head()
+    foreign = ExportedHead.from_json({**exported, "key_id": audit_key_id(MALLORY)})
     with pytest.raises(ValidationFailedError, match="exported under key"):
         log.verify(against=foreign)
     with pytest.raises(ValidationFailedError, match="count, last_hash"):
@@ -448,7 +454,7 @@ def test_cli_exports_the_head_and_verifies_against_it(env: Env, tmp_path: Path) 
     payload = json.loads(cut.output.strip().splitlines()[-1])
     assert (payload["ok"], payload["seq"], payload["problem"]) == (False, count, "deleted")
     refused = runner.invoke(app, ["audit", "head"], obj=settings.model_copy(update={"audit_key": SecretStr("x" * 32)}))
-    assert refused.exit_code == 1 and "not exporting the head of a broken chain" in refused.output
+    assert refused.exit_code != 0 and "not exporting the head of a broken chain" in str(refused.exception)
 
 
 def test_cli_anchor_refuses_a_keyed_chain(env: Env) -> None:
@@ -474,3 +480,5 @@ def test_the_api_exports_the_head_and_verifies_against_it(env: Env) -> None:
         session.execute(update(AuditEntryRow).where(AuditEntryRow.seq == 2).values(after='{"v":-1}'))
     broken = client.post("/audit/verify", json=head.json(), headers=admin).json()
     assert (broken["ok"], broken["seq"], broken["problem"]) == (False, 2, "changed")
+    refused = client.get("/audit/head", headers=admin)
+    assert refused.status_code == 409 and "broken chain" in refused.json()["detail"]

@@ -40,7 +40,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 def _role(method: str, path: str) -> str:
-    if path.startswith(("/users", "/audit")):
+    if path.startswith(("/users", "/audit", "/security")):
         return "admin"
     return "expert" if path.startswith("/indicators") and method == "POST" else "manager"
 
@@ -59,6 +59,7 @@ PREFIXES = [
     "/scores",
     "/exports",
     "/audit",
+    "/security",
     "/gaps",
     "/impact",
     "/proposals",

@@ -39,10 +39,10 @@ def list_audit(user: CurrentUser, audit: AuditDep, cipher: CipherDep, page: Page
     return Page[AuditEntryOut](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.get("/audit/head", name="audit.head", response_model=AuditHeadOut)
+@router.get("/audit/head", name="audit.head", response_model=AuditHeadOut, responses=problem_responses(409))
 def audit_head(user: CurrentUser, audit: AuditDep) -> AuditHeadOut:
-    """The chain's head (count, last hash, when, key id, HMAC under the audit key): keep it outside the
-    database and send it back to ``POST /audit/verify`` later."""
+    """The chain's head (count, last hash, when, key id, HMAC under the audit key) once the chain verifies (409
+    when broken): keep it outside the database and send it back to ``POST /audit/verify`` later."""
     head = audit.head()
     return AuditHeadOut(count=head.count, last_hash=head.last_hash, at=head.at, key_id=head.key_id, mac=head.mac)
 
