@@ -284,10 +284,12 @@ def _session_journey(served: ServedApp, driver: Any, ui: Ui) -> None:
     ui.click("login_submit")
     _logged_in_as_expert(ui)
 
-    # the page is given an HttpOnly cookie that ends with the token (15 minutes), out of the URL and of page scripts
+    # the page is given an HttpOnly cookie that ends with the token, out of the URL and of page scripts
     cookie = ui.wait.until(lambda d: d.get_cookie(COOKIE))
     assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/")
-    assert time.time() < cookie["expiry"] <= time.time() + 15 * 60
+    login = {"username": username("expert"), "password": PASSWORD}
+    lifetime = httpx.post(f"{served.api_url}/auth/token", data=login, timeout=30).json()["expires_in"]
+    assert time.time() < cookie["expiry"] <= time.time() + lifetime
     assert COOKIE not in driver.execute_script("return document.cookie")
     assert cookie["value"] not in driver.current_url and "?" not in driver.current_url
 
