@@ -250,12 +250,11 @@ class LoginLimiter:
             raise RateLimitedError(f"too many failed logins; try again in {retry} s", retry_after=retry)
 
     def failed(self, key: str) -> None:
-        """Count a failure (and drop this key's failures that left the window)."""
+        """Count a failure, and drop every key's failures that left the window (so failures of many usernames,
+        each tried once, do not pile up: the table holds one window's failures)."""
         now = self._clock()
         with Session(self._engine) as session, session.begin():
-            session.execute(
-                delete(LoginFailureRow).where(LoginFailureRow.key == key, LoginFailureRow.at <= now - self._window)
-            )
+            session.execute(delete(LoginFailureRow).where(LoginFailureRow.at <= now - self._window))
             session.add(LoginFailureRow(key=key, at=now))
 
     def succeeded(self, key: str) -> None:

@@ -75,10 +75,10 @@ class UserRow(ApiBase):
 
 
 class LoginFailureRow(ApiBase):
-    """One failed login; the limiter counts them per key inside a sliding window."""
+    """One failed login; the limiter counts them per key inside a sliding window (older ones are dropped)."""
 
     __tablename__ = "api_login_failures"
-    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"), Index("ix_login_failures_at", "at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -145,3 +145,21 @@ def test_rejected_tokens_and_403s_are_recorded_and_listed_by_the_cli(env: Env) -
     assert text.exit_code == 0 and "e1-viewer" in text.output and "2 of 2 rows" in text.output
     ok = client.post("/auth/token", data={"username": "e1-viewer", "password": PASSWORD})
     assert ok.status_code == 200 and _count(env, kind="login_failed") == (0, 0)  # a good login is no event
+
+
+def test_failed_logins_of_many_usernames_leave_one_window_of_rows(tmp_path: Path) -> None:
+    """The limiter's own table: usernames each tried once are dropped once their window has passed, not kept until
+    the same username fails again."""
+    from api.services.security import FAILURE_WINDOW, LoginLimiter
+    from api.services.storage import LoginFailureRow
+
+    engine = open_records_db(f"sqlite:///{tmp_path / 'limiter.db'}")
+    ensure_api_schema(engine)
+    clock = Clock()
+    limiter = LoginLimiter(engine, clock=clock)
+    for i in range(200):
+        limiter.failed(f"guess{i}|10.0.0.9")
+    clock.now += FAILURE_WINDOW + timedelta(seconds=1)
+    limiter.failed("guess0|10.0.0.9")
+    with Session(engine) as session:
+        assert session.execute(select(func.count()).select_from(LoginFailureRow)).scalar_one() == 1

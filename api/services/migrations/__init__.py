@@ -15,7 +15,7 @@ from scoring.migrations import run_migrations
 
 __all__ = ["HEAD", "VERSION_TABLE", "api_metadata", "upgrade_api_schema"]
 
-HEAD = "api_0004_security_events"
+HEAD = "api_0005_login_failures_at"
 FIRST = "api_0001_initial"
 VERSION_TABLE = "api_alembic_version"
 _HERE = Path(__file__).resolve().parent
