@@ -236,7 +236,8 @@ class HazardClassEntry(_Entry):
     risks it brings into a process, with the standard or article it rests on.
 
     ``risks`` apply wherever the fact occurs, ``storage`` where the substance is stored, ``use`` where it is
-    used in production; ``special`` only for an item that 特种设备目录's parameters make special equipment.
+    used in production, ``loading`` where it is loaded or unloaded (槽车卸料, 装车); ``special`` only for an
+    item that 特种设备目录's parameters make special equipment.
     """
 
     id: str
@@ -252,13 +253,15 @@ class HazardClassEntry(_Entry):
     risks: list[str] = Field(default_factory=list)
     storage: list[str] = Field(default_factory=list)
     use: list[str] = Field(default_factory=list)
+    loading: list[str] = Field(default_factory=list)
     special: list[str] = Field(default_factory=list)
     basis: str = Field(min_length=4, description="The catalogue entry, standard or article the links rest on")
 
     def linked(self) -> list[tuple[str, str]]:
-        """Every (risk id, context) pair, the class's leading risk first: context 储存, 使用 (the activity's own
-        risks lead), '' (anywhere) or 特种设备."""
+        """Every (risk id, context) pair, the class's leading risk first: context 装卸, 储存, 使用 (the activity's
+        own risks lead), '' (anywhere) or 特种设备."""
         return [
+            *((r, "装卸") for r in self.loading),
             *((r, "储存") for r in self.storage),
             *((r, "使用") for r in self.use),
             *((r, "") for r in self.risks),

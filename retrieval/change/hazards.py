@@ -39,6 +39,7 @@ from retrieval.change.catalog import CatalogHazardClass
 from retrieval.change.text import normalize
 
 __all__ = [
+    "LOADING",
     "STORAGE",
     "USE",
     "FactRisk",
@@ -49,25 +50,34 @@ __all__ = [
 
 STORAGE = "储存"
 USE = "使用"
+LOADING = "装卸"
+_ACTIVITIES = (STORAGE, USE, LOADING)
 _SPECIAL = "特种设备"
 #: the listing a stored amount decides, not the substance alone (GB 18218-2018 表1、表2 临界量)
 _BY_AMOUNT = "重大危险源"
 #: Words of 危险化学品安全管理条例 for storing, and for using in production.
 _STORAGE_WORDS = ("储存", "贮存", "仓库", "库房", "储罐", "贮罐", "罐区", "存放", "仓储", "暂存")
 _USE_WORDS = ("使用", "用于", "投料", "投加", "调配", "配制", "生产线", "工序", "加工", "作业", "替代", "改用", "改为")
+#: Words for loading and unloading (危险化学品安全法 第六十六条 装卸作业): a tanker's delivery, a filling of vehicles.
+_LOADING_WORDS = ("装卸", "卸车", "卸料", "卸货", "装车", "槽车", "罐车", "鹤管")
 _STORAGE_STAGES = ("原料采购与仓储", "仓储运输")
 _USE_STAGES = ("生产加工", "成品检验")
 
 
 def change_contexts(text: str, stage: str = "") -> frozenset[str]:
-    """The activities a change's text and its process's stage speak of (储存, 使用); both when neither is said."""
+    """The activities a change's text and its process's stage speak of (储存, 使用); both when neither is said.
+    Loading and unloading (装卸) only where the text speaks of it."""
     norm = normalize(text)
     found = set()
+    if any(w in norm for w in _LOADING_WORDS):
+        found.add(LOADING)
     if stage in _STORAGE_STAGES or any(w in norm for w in _STORAGE_WORDS):
         found.add(STORAGE)
     if stage in _USE_STAGES or any(w in norm for w in _USE_WORDS):
         found.add(USE)
-    return frozenset(found or (STORAGE, USE))
+    if not found - {LOADING}:
+        found |= {STORAGE, USE}
+    return frozenset(found)
 
 
 def hazard_classes_of(kb: KnowledgeBase) -> list[CatalogHazardClass]:
@@ -187,7 +197,7 @@ class FactRiskReasoner:
             reached = [
                 (rid, context)
                 for rid, context in hit.klass.triggers
-                if (context != _SPECIAL or hit.special) and (context not in (STORAGE, USE) or context in contexts)
+                if (context != _SPECIAL or hit.special) and (context not in _ACTIVITIES or context in contexts)
             ]
             for place, (rid, _) in enumerate(reached):
                 specific = hit.klass.kind != "名录" and not hit.klass.special_only

@@ -14,7 +14,7 @@ from kg.catalogues import load_catalogues
 from kg.corpus import KnowledgeBase, load_knowledge_base
 from kg.errors import CorpusError
 from retrieval.change.drafting import scoped
-from retrieval.change.hazards import STORAGE, USE, FactRiskReasoner, change_contexts, hazard_classes_of
+from retrieval.change.hazards import LOADING, STORAGE, USE, FactRiskReasoner, change_contexts, hazard_classes_of
 from retrieval.change.models import IndicatorProposal, RiskProposal
 
 REPO = Path(__file__).resolve().parents[2]
@@ -267,3 +267,16 @@ def test_confined_spaces_bring_their_entry_risks_and_a_type_held_before_is_not_n
     again = reasoner.run(extractor.run("新增沉淀池一座"), {USE}, known=known)
     assert not again["r_confined_space_poisoning"].new
     assert "r_confined_space_poisoning" not in reasoner.run(extractor.run("新增锂电池仓库，配塔吊"), {USE})
+
+
+def test_a_hazardous_chemical_unloaded_from_a_tanker_brings_its_loading_risk_first(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    text = "新增甲醇储罐，甲醇由槽车卸料进罐"
+    assert change_contexts(text) == {STORAGE, LOADING}
+    found = reasoner.run(extractor.run(text), change_contexts(text))
+    assert found["r_hazchem_unloading_leak"].leading
+    stored = "新增甲醇储罐"
+    assert "r_hazchem_unloading_leak" not in reasoner.run(extractor.run(stored), change_contexts(stored))
+    # a tanker is the carrier's: no confined space of the plant
+    assert "r_confined_space_poisoning" not in reasoner.run(extractor.run("甲醇由槽车卸料"), {LOADING})
