@@ -30,6 +30,7 @@ from api.services.change_engine import ChangeEngine
 from api.services.crypto import FieldCipher
 from api.services.enterprise_rules import enterprise_rules
 from api.services.enterprises import EnterpriseService
+from api.services.process_map import ProcessMapService
 from api.services.proposals import ProposalService
 from api.services.records import RecordService
 from api.services.review.indicators import IndicatorReviews
@@ -473,6 +474,11 @@ class Container:
             )
 
         return self._get("enterprises", build)
+
+    @property
+    def process_map(self) -> ProcessMapService:
+        """The knowledge graph as an expert reads it: processes in flow order, each with its risks' indicators."""
+        return self._get("process_map", lambda: ProcessMapService(self.store, self.kb, self.engine))
 
     @property
     def record_scope(self) -> RecordScope:

@@ -60,6 +60,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.head": _ADMIN,
     "security.events": _ADMIN,
     "processes.graph": _ALL,
+    "processes.risk_map": _ALL,
     "proposals.run": _REVIEWERS | {"manager"},
     "proposals.list": _ALL,
     "proposals.facets": _ALL,
@@ -74,6 +75,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "enterprises.import": _REVIEWERS | {"manager"},
     "enterprises.get": _ALL,
     "enterprises.profile": _ALL,
+    "enterprises.flow": _ALL,
     "enterprises.confirm": _REVIEWERS,
     "enterprises.diff": _REVIEWERS | {"manager"},
 }

@@ -18,6 +18,7 @@ from api.contracts.common import MAX_LIMIT
 from api.services.audit import AuditLog
 from api.services.crypto import FieldCipher
 from api.services.enterprises import EnterpriseService
+from api.services.process_map import ProcessMapService
 from api.services.proposals import ProposalService
 from api.services.records import RecordService
 from api.services.review.indicators import IndicatorReviews
@@ -40,6 +41,7 @@ __all__ = [
     "GraphDep",
     "PageParams",
     "Pagination",
+    "ProcessMapDep",
     "ProposalsDep",
     "RecordsDep",
     "ReviewQueueDep",
@@ -83,6 +85,7 @@ AuthenticatorDep = Annotated[Authenticator, Depends(_service("authenticator"))]
 ReviewQueueDep = Annotated[ReviewQueue, Depends(_service("review_queue"))]
 ProposalsDep = Annotated[ProposalService, Depends(_service("proposals"))]
 EnterprisesDep = Annotated[EnterpriseService, Depends(_service("enterprises"))]
+ProcessMapDep = Annotated[ProcessMapService, Depends(_service("process_map"))]
 RecordsDep = Annotated[RecordService, Depends(_service("records"))]
 ScoresDep = Annotated[ScoreService, Depends(_service("scores"))]
 SecurityEventsDep = Annotated[SecurityEvents, Depends(_service("security_events"))]

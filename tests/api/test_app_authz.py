@@ -71,6 +71,7 @@ REQUESTS: dict[str, Callable[[], Call]] = {
     "audit.head": lambda: ("GET", "/audit/head", {}),
     "security.events": lambda: ("GET", "/security/events", {}),
     "processes.graph": lambda: ("GET", "/processes/p_weld/graph", {}),
+    "processes.risk_map": lambda: ("GET", "/processes/p_weld/risk-map", {}),
     "proposals.run": lambda: (
         "POST",
         "/proposals/runs",
@@ -101,6 +102,7 @@ REQUESTS: dict[str, Callable[[], Call]] = {
     "enterprises.import": lambda: ("POST", "/enterprises/import", upload()),
     "enterprises.get": lambda: ("GET", "/enterprises/E1", {}),
     "enterprises.profile": lambda: ("GET", "/enterprises/E1/profile", {}),
+    "enterprises.flow": lambda: ("GET", "/enterprises/E1/flow", {}),
     "enterprises.confirm": lambda: ("POST", "/enterprises/E1/confirm", {"json": {"accept_all": True}}),
     "enterprises.diff": lambda: ("POST", "/enterprises/E1/diff", upload()),
 }
@@ -179,6 +181,7 @@ OTHER_ENTERPRISE: dict[str, Callable[[], Call]] = {
     "gaps.rules": lambda: ("GET", "/enterprises/E2/rules", {}),
     "enterprises.get": lambda: ("GET", "/enterprises/E2", {}),
     "enterprises.profile": lambda: ("GET", "/enterprises/E2/profile", {}),
+    "enterprises.flow": lambda: ("GET", "/enterprises/E2/flow", {}),
     "enterprises.confirm": lambda: ("POST", "/enterprises/E2/confirm", {"json": {"accept_all": True}}),
     "enterprises.diff": lambda: ("POST", "/enterprises/E2/diff", upload()),
 }

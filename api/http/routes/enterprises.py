@@ -23,7 +23,8 @@ from api.contracts.enterprises import (
     EnterpriseView,
     MappingConfirmation,
 )
-from api.http.deps import CurrentUser, EnterprisesDep
+from api.contracts.process_map import ProcessFlow
+from api.http.deps import CurrentUser, EnterprisesDep, ProcessMapDep
 from api.http.errors import problem_responses
 from api.http.mapping import confirmation_in, to_wire
 from api.services.security import Principal
@@ -110,6 +111,14 @@ _CONFIRM_EXAMPLES: dict[str, Any] = {
         }
     },
 }
+
+
+@router.get("/enterprises/{enterprise_id}/flow", name="enterprises.flow", response_model=ProcessFlow)
+def get_flow(enterprise_id: str, user: CurrentUser, process_map: ProcessMapDep) -> ProcessFlow:
+    """The enterprise's processes in flow order: its imported process map, or (none imported) its sector's
+    templates in the sector's stage order."""
+    _own(user, enterprise_id)
+    return to_wire(process_map.flow(enterprise_id), ProcessFlow)
 
 
 @router.post("/enterprises/{enterprise_id}/confirm", name="enterprises.confirm", response_model=ConfirmationResult)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.contracts.common import NeighbourOut, NodeOut, Page
+from api.contracts.process_map import ProcessRiskMap
 from api.contracts.review import ProcessGraphOut
-from api.http.deps import CurrentUser, GraphDep, PageParams
+from api.http.deps import CurrentUser, GraphDep, PageParams, ProcessMapDep
 from api.http.errors import problem_responses
+from api.http.mapping import to_wire
 from api.http.routes._nodes import neighbours, node, node_page
 from kg.models import Label, Rel
 from kg.report import process_neighbourhood
@@ -41,6 +43,13 @@ def process_graph(process_id: str, user: CurrentUser, graph: GraphDep) -> Proces
     a risk or an obligation, as nodes and edges."""
     hood = process_neighbourhood(graph, node(graph, Label.PROCESS, process_id).properties)
     return ProcessGraphOut.model_validate(hood.model_dump())
+
+
+@router.get("/processes/{process_id}/risk-map", name="processes.risk_map", response_model=ProcessRiskMap)
+def process_risk_map(process_id: str, user: CurrentUser, process_map: ProcessMapDep) -> ProcessRiskMap:
+    """A process's risks, each with the duties (and clause texts) governing it and the indicators that measure
+    it, those written for it first; an indicator that only cites a duty the process shares is not among them."""
+    return to_wire(process_map.risk_map(process_id), ProcessRiskMap)
 
 
 @router.get("/risks", name="risks.list", response_model=Page[NodeOut])
