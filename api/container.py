@@ -47,6 +47,7 @@ from kg.catalogues import CatalogueSet, load_catalogues
 from kg.corpus import KnowledgeBase
 from kg.errors import ConfigError, RetrievalError
 from kg.factory import open_graph_store
+from kg.ladybug_store import GraphLockedError
 from kg.models import Label, Rel
 from kg.report import ProcessGraphReader
 from kg.store import GraphCounts, GraphStore, Neighbour
@@ -68,6 +69,7 @@ __all__ = [
     "embedder_for",
     "field_key",
     "graph_store",
+    "held_graph_message",
     "open_answerer",
     "open_chat",
     "open_retriever",
@@ -84,20 +86,58 @@ ABSTAIN_POLICY = AbstainPolicy(min_cosine=0.893)
 
 
 @contextmanager
-def graph_store(settings: Settings) -> Iterator[GraphStore]:
-    """The configured graph, verified, closed on exit."""
-    store = open_graph_store(
+def graph_store(settings: Settings, *, reader: bool = False) -> Iterator[GraphStore]:
+    """The configured graph, verified, closed on exit.
+
+    The embedded graph has one writer at a time. A ``reader`` (a caller that only reads) opens it
+    read-only when another process, such as ``hsekg serve``, holds it; anyone else is refused with what
+    to do.
+
+    Raises:
+        GraphLockedError: another process holds the embedded graph and the caller is not a ``reader``.
+    """
+    store = _open_store(settings, read_only=False)
+    try:
+        try:
+            store.verify()
+        except GraphLockedError as e:
+            store.close()
+            if not reader:
+                raise GraphLockedError(e.path, e.pid, message=held_graph_message(settings, e.pid)) from e
+            log.info("%s: opening it read-only", e)
+            store = _open_store(settings, read_only=True)
+            store.verify()
+        yield store
+    finally:
+        store.close()
+
+
+def _open_store(settings: Settings, *, read_only: bool) -> GraphStore:
+    return open_graph_store(
         settings.graph_uri,
         path=settings.graph_path,
         user=settings.neo4j_user,
         password=settings.neo4j_password.get_secret_value(),
         database=settings.neo4j_database,
+        read_only=read_only,
     )
+
+
+def held_graph_message(settings: Settings, pid: int | None) -> str:
+    """One sentence: who holds the embedded graph (``hsekg serve`` when its pid file names the holder)
+    and what to do."""
+    holder = f"another process (pid {pid})" if pid else "another process"
     try:
-        store.verify()
-        yield store
-    finally:
-        store.close()
+        serving = pid is not None and int(settings.serve_pid_path.read_text().strip()) == pid
+    except (OSError, ValueError):
+        serving = False
+    if serving:
+        holder = f"hsekg serve (pid {pid})"
+    return (
+        f"{holder} holds the embedded graph at {settings.graph_path.parent}, which takes one writer at a time: "
+        "stop it and run this again, or use the server profile (HSEKG_GRAPH_URI=bolt://… for Neo4j and "
+        "HSEKG_RECORDS_URL=postgresql://…), where the CLI and the server write side by side"
+    )
 
 
 def embedder_for(settings: Settings, *, required: bool) -> Embedder | None:
@@ -238,6 +278,7 @@ class Container:
         kb: the knowledge base for scoring exports; loaded from ``corpus_dir`` when omitted.
         hashing: password hashing (tests pass cheaper argon2 parameters).
         importer_progress: where the enterprise document importer reports progress (the CLI's stderr).
+        graph_reader: the caller only reads the graph: open it read-only when ``hsekg serve`` holds it.
         clock: the current time.
     """
 
@@ -251,9 +292,11 @@ class Container:
         kb: KnowledgeBase | None = None,
         hashing: PasswordHashing | None = None,
         importer_progress: Callable[[str], None] | None = None,
+        graph_reader: bool = False,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings = settings
+        self._graph_reader = graph_reader
         self.clock = clock
         self._progress = importer_progress
         self._built: dict[str, Any] = {"engine": engine, "graph": graph, "answerer": answerer, "kb": kb}
@@ -299,7 +342,7 @@ class Container:
         return engine
 
     def _graph_store(self) -> GraphStore:
-        return self._exit.enter_context(graph_store(self.settings))
+        return self._exit.enter_context(graph_store(self.settings, reader=self._graph_reader))
 
     @property
     def graph(self) -> GraphReader:

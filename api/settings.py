@@ -99,6 +99,11 @@ class Settings(BaseSettings):
         return self.records_url or f"sqlite:///{(self.data_dir / 'records.db').resolve()}"
 
     @property
+    def serve_pid_path(self) -> Path:
+        """Where ``hsekg serve`` leaves its process id while it runs (so the CLI can name the graph's holder)."""
+        return self.data_dir / "serve.pid"
+
+    @property
     def index_dir(self) -> Path:
         """Where the retrieval indexes live."""
         return self.data_dir / "index"

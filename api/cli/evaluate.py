@@ -98,7 +98,7 @@ def eval_qa(
         raise ConfigError(f"--retriever must be bm25, dense or hybrid, not {retriever!r}")
     settings = settings_of(ctx)
     items = load_items(questions)
-    with graph_store(settings) as store:
+    with graph_store(settings, reader=True) as store:
         answerer = open_answerer(settings, store)
         # one query before timing loads the model and the tokenizer: latencies are per question, model loaded
         answerer.retriever.search("安全生产责任制", k=1, mode=retriever)  # type: ignore[arg-type]
@@ -117,7 +117,7 @@ def eval_change(
     from retrieval.change.inputs import ChangeScenario
 
     records = load_records(scenarios)
-    with Container(settings_of(ctx)) as container:
+    with Container(settings_of(ctx), graph_reader=True) as container:
         engine = container.change
         if engine.retriever is None:
             raise RetrievalError(f"no retrieval index in {container.settings.index_dir}: run hsekg index")
@@ -142,7 +142,7 @@ def eval_gaps(
     from retrieval.change.inputs import GapScenario
 
     records = load_records(scenarios)
-    with Container(settings_of(ctx)) as container:
+    with Container(settings_of(ctx), graph_reader=True) as container:
         detector = container.change.gaps
         preds = [gap_prediction(r["id"], detector.run(GapScenario.model_validate(r))) for r in records]
     _report(score_predictions(records, preds), predictions, preds, as_json)

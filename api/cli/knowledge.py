@@ -52,7 +52,7 @@ def init(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Counts per node label and relationship type."""
-    with graph_store(settings_of(ctx)) as store:
+    with graph_store(settings_of(ctx), reader=True) as store:
         counts = store.counts()
     if as_json:
         emit_json(counts.model_dump())

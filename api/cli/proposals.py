@@ -204,7 +204,7 @@ def propose(
         scenario = ChangeScenario.model_validate(doc)
     except ValidationError as e:
         raise _invalid(str(file or "the change"), e) from e
-    with Container(settings_of(ctx)) as container:
+    with Container(settings_of(ctx), graph_reader=True) as container:
         _warn_without_index(container)
         service = container.proposals
         if to_review:
@@ -285,7 +285,7 @@ def gaps(
     if file is None and user is None:
         raise typer.BadParameter("give FILE (a 考核细则) or --enterprise-id (its stored one)")
     service_user = user or _anonymous()
-    with Container(settings_of(ctx)) as container:
+    with Container(settings_of(ctx), graph_reader=True) as container:
         service = container.proposals
         if file is None:
             run = service.gaps(
@@ -343,7 +343,7 @@ def impact(
     from retrieval.change.impact import ImpactAnalyzer
 
     settings = settings_of(ctx)
-    with graph_store(settings) as store:
+    with graph_store(settings, reader=True) as store:
         report = ImpactAnalyzer(store).run(regulation)
     if as_json:
         sys.stdout.write(report.model_dump_json() + "\n")

@@ -49,7 +49,7 @@ def ask(
 ) -> None:
     """Answer a question with article-level citations (or say that no basis was found)."""
     settings = settings_of(ctx)
-    with graph_store(settings) as store:
+    with graph_store(settings, reader=True) as store:
         answer = open_answerer(settings, store).ask(question)
     if as_json:
         sys.stdout.write(answer.model_dump_json() + "\n")

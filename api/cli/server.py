@@ -7,7 +7,11 @@ by :class:`api.http.deps.Container`.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +19,7 @@ import typer
 from api.cli.common import settings_of
 from api.container import Container
 from api.services.security import ROLES
+from kg.errors import ConfigError
 
 __all__ = ["serve", "users_add"]
 
@@ -60,24 +65,56 @@ def serve(
     ui_port: Annotated[int, typer.Option("--ui-port", help="Port of the expert UI.")] = 8501,
 ) -> None:
     """Serve the HTTP API with uvicorn (OpenAPI at /docs) and the expert UI with Streamlit; stopping the API
-    stops the UI."""
+    stops the UI.
+
+    On the embedded graph the server is its one writer from the start: it opens the graph before serving
+    and leaves its pid in the data dir, so CLI reads open the graph read-only beside it and CLI writes name
+    it. Several workers need the server profile (Neo4j), as each worker is a process of its own.
+    """
     import uvicorn
 
     from api.cli.ui_process import api_url_for, start_ui, stop_ui
     from api.http.app import create_app
 
     settings = settings_of(ctx)
-    ui_process = (
-        start_ui(api_url=api_url_for(host, port), host=host, port=ui_port, max_upload_mb=settings.max_upload_mb)
-        if ui
-        else None
-    )
+    if workers > 1 and not settings.uses_neo4j:
+        raise ConfigError(
+            "--workers > 1 needs the server profile (HSEKG_GRAPH_URI=bolt://… for Neo4j): "
+            "the embedded graph takes one writing process"
+        )
+    with ExitStack() as stack:
+        if workers == 1:
+            container = stack.enter_context(Container(settings))
+            if not settings.uses_neo4j:
+                container.graph.counts()  # take the embedded graph now, before any CLI command can
+                stack.enter_context(_pid_file(settings.serve_pid_path))
+        ui_process = (
+            start_ui(api_url=api_url_for(host, port), host=host, port=ui_port, max_upload_mb=settings.max_upload_mb)
+            if ui
+            else None
+        )
+        try:
+            if workers > 1:
+                # each worker builds its own app from the environment; the state they share is in the databases
+                uvicorn.run("api.http.app:app_from_environment", host=host, port=port, workers=workers, factory=True)
+            else:
+                uvicorn.run(create_app(settings, container=container), host=host, port=port)
+        finally:
+            if ui_process is not None:
+                stop_ui(ui_process)
+
+
+@contextmanager
+def _pid_file(path: Path) -> Iterator[None]:
+    """This process's id in ``path`` while the block runs (removed after, unless another server replaced it)."""
+    mine = str(os.getpid())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(mine + "\n", encoding="utf-8")
     try:
-        if workers > 1:
-            # each worker builds its own app from the environment; the state they share is in the databases
-            uvicorn.run("api.http.app:app_from_environment", host=host, port=port, workers=workers, factory=True)
-        else:
-            uvicorn.run(create_app(settings), host=host, port=port)
+        yield
     finally:
-        if ui_process is not None:
-            stop_ui(ui_process)
+        try:
+            if path.read_text(encoding="utf-8").strip() == mine:
+                path.unlink()
+        except OSError:
+            pass
