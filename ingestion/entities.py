@@ -201,6 +201,29 @@ class FactorMention:
     text: str
     start: int
     entry: HazardFactorEntry
+    grade: str = ""  # a grade the text gives it, where a standard grades the factor (激光: 4类)
+    grade_basis: str = ""
+
+
+#: GB 7247.1-2012《激光产品的安全 第1部分》: a laser product is of 4类 where so stated, or where its continuous
+#: power exceeds the accessible emission limit of 3B类 (0.5 W); 4类 beams and their diffuse reflections harm the
+#: eye and skin and can ignite materials
+_LASER_CLASS = re.compile(r"(?:4|iv)\s*类|class\s*4")  # NFKC and case-folded: Ⅳ is iv, ４ is 4
+_POWER = re.compile(r"(\d+(?:\.\d+)?)\s*(kw|千瓦|w|瓦)(?![a-z])")
+_LASER_3B_LIMIT_W = 0.5
+
+
+def laser_grade(norm: str, start: int, end: int) -> tuple[str, str]:
+    """The class of a laser named at ``start:end`` by what its clause states (4类, or a power over 0.5 W)."""
+    clause = re.split(r"[；;。\n]", norm[end : end + 40])[0]
+    before = re.split(r"[；;。，,\n]", norm[max(0, start - 12) : start])[-1]
+    if _LASER_CLASS.search(before + clause):
+        return "4类", "文本写明4类激光"
+    for m in _POWER.finditer(before + clause):
+        watts = float(m.group(1)) * (1000 if m.group(2) in ("kw", "千瓦") else 1)
+        if watts > _LASER_3B_LIMIT_W:
+            return "4类", f"功率{m.group(0)}，超过GB 7247.1-2012 3B类可达发射极限0.5 W"
+    return "", ""
 
 
 @dataclass(frozen=True)
@@ -426,7 +449,10 @@ class EntityExtractor:
                 if _NEGATED.search(norm[max(0, m.start() - 8) : m.start()]):
                     continue
                 taken.append((m.start(), m.end()))
-                found.setdefault(entry.name, FactorMention(name, m.start(), entry))
+                grade, basis = laser_grade(norm, m.start(), m.end()) if entry.name == "激光" else ("", "")
+                mention = FactorMention(name, m.start(), entry, grade, basis)
+                if entry.name not in found or (grade and not found[entry.name].grade):
+                    found[entry.name] = mention
         return sorted(found.values(), key=lambda f: f.start)
 
     def _waste_mentions(self, norm: str) -> list[WasteMention]:

@@ -123,11 +123,13 @@ def equipment_classes(code: str, kind_code: str, rules: Iterable[R]) -> Iterator
             yield rule
 
 
-def factor_classes(category: str, name: str, rules: Iterable[R]) -> Iterator[R]:
-    """The 职业病危害因素 classes of a factor of 职业病危害因素分类目录."""
+def factor_classes(category: str, name: str, rules: Iterable[R], *, grade: str = "") -> Iterator[R]:
+    """The 职业病危害因素 classes of a factor of 职业病危害因素分类目录; a class with ``categories`` only for a factor
+    of one of those grades (激光 of 4类: GB 7247.1-2012, read from the text by :mod:`ingestion.entities`)."""
     for rule in rules:
         if rule.kind == "职业病危害因素" and (category in rule.match or any(name.startswith(m) for m in rule.match)):
-            yield rule
+            if not rule.categories or grade in rule.categories:
+                yield rule
 
 
 def pollutant_classes(tags: Sequence[str], rules: Iterable[R]) -> Iterator[R]:

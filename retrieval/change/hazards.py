@@ -226,8 +226,9 @@ class FactRiskReasoner:
                 yield _Hit(klass, e.text, f"特种设备目录 {e.entry.code} {e.entry.name}（{state}）", special=special)
 
     def _factor(self, f: FactorMention) -> Iterable[_Hit]:
-        for klass in factor_classes(f.entry.category, f.entry.name, self.classes):
-            yield _Hit(klass, f.text, f"职业病危害因素分类目录 {f.entry.category} {f.entry.name}")
+        graded = f"（{f.grade}：{f.grade_basis}）" if f.grade else ""
+        for klass in factor_classes(f.entry.category, f.entry.name, self.classes, grade=f.grade):
+            yield _Hit(klass, f.text, f"职业病危害因素分类目录 {f.entry.category} {f.entry.name}{graded}")
 
     def _waste(self, w: WasteMention) -> Iterable[_Hit]:
         return self._waste_hits(w.text, w.match)

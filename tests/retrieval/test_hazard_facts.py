@@ -280,3 +280,16 @@ def test_a_hazardous_chemical_unloaded_from_a_tanker_brings_its_loading_risk_fir
     assert "r_hazchem_unloading_leak" not in reasoner.run(extractor.run(stored), change_contexts(stored))
     # a tanker is the carrier's: no confined space of the plant
     assert "r_confined_space_poisoning" not in reasoner.run(extractor.run("甲醇由槽车卸料"), {LOADING})
+
+
+def test_a_laser_over_the_3b_limit_is_of_class_4_and_brings_its_fire_risk(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    for text in ("新增4台光纤激光切割机（4类激光）", "新增激光焊接机（光纤激光1.5 kW）", "激光打标机，功率20 W"):
+        found = reasoner.run(extractor.run(text), {USE})
+        assert {"r_laser_radiation", "r_laser_fire"} <= set(found), text
+        assert "GB 7247.1-2012" in " ".join(found["r_laser_fire"].evidence) or "4类" in text
+    # a laser whose text gives no class or a power at or under 0.5 W brings the radiation risk only
+    for text in ("新增激光打标机一台", "激光测距仪（0.5 mW）"):
+        found = reasoner.run(extractor.run(text), {USE})
+        assert "r_laser_radiation" in found and "r_laser_fire" not in found, text
