@@ -72,6 +72,7 @@ class LoadedDocument:
         tables: tables found (PDF, DOCX; Markdown pipe tables).
         pages: number of pages (PDF), else 0.
         image_only_pages: 1-based pages without a text layer.
+        ocr_pages: of those, the pages read by OCR, with their confidence (0-1).
         encoding: detected text encoding (text formats).
         warnings: things a reader should know (pages skipped, characters repaired...).
     """
@@ -82,6 +83,7 @@ class LoadedDocument:
     tables: list[Table] = field(default_factory=list)
     pages: int = 0
     image_only_pages: list[int] = field(default_factory=list)
+    ocr_pages: dict[int, float] = field(default_factory=dict)
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
 

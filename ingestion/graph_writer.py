@@ -61,7 +61,7 @@ def _standard_clauses(parsed: ParsedRegulation) -> tuple[list[Clause], list[tupl
         cid = f"{reg}#{number}"
         clauses.append(
             Clause(id=cid, regulation=reg, article=0, number=number, text=clause.text, page=clause.page,
-                   version=parsed.version)
+                   version=parsed.version, ocr_confidence=clause.ocr_confidence)
         )  # fmt: skip
         parent = clause.parent if clause.parent in parsed.standard.clauses else None
         parents.append((cid, f"{reg}#{parent}", Label.CLAUSE) if parent else (cid, reg, Label.REGULATION))
@@ -75,6 +75,7 @@ def _limits(parsed: ParsedRegulation, clause_ids: set[str]) -> tuple[list[LimitV
         node = LimitValue(
             id=f"{parsed.id}#{row.table}:{i}", regulation=parsed.id, source_table=row.table, pollutant=row.pollutant,
             limit=row.limit, limit_text=row.limit_text, unit=row.unit, conditions=list(row.conditions), page=row.page,
+            ocr_confidence=row.ocr_confidence,
         )  # fmt: skip
         nodes.append(node)
         table_clause = f"{parsed.id}#{row.table}"

@@ -105,7 +105,7 @@ def parse_regulation(path: Path, doc: LoadedDocument, kb: KnowledgeBase | None) 
             texts=texts, statute=statute, obligations=extract_obligations(statute), history=statute.history,
         )  # fmt: skip
     else:
-        standard = parse_standard(doc.lines, doc.tables)
+        standard = parse_standard(doc.lines, doc.tables, doc.ocr_pages)
         if len(standard.clauses) < MIN_STATUTE_ARTICLES:
             raise IngestionError("no regulation structure found (no 第N条 articles and no numbered clauses)")
         title = next((ln.text for ln in doc.lines[:15] if len(ln.text) > 4 and not ln.text[0].isdigit()), reg_id)

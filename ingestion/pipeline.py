@@ -15,8 +15,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingestion.documents import DocumentLoader
 from ingestion.graph_writer import regulation_batch
 from ingestion.links import knowledge_base_links, penalty_links
+from ingestion.loaders.pdf import PdfRegulationLoader
+from ingestion.ocr import PdfPageOcr, RapidOcrRecognizer
 from ingestion.parse import ParsedRegulation, parse_regulation
 from ingestion.repeals import find_repeals, map_successors, normalize_title
 from ingestion.versions import DocumentStatus, IngestionState, diff_versions
@@ -74,13 +77,25 @@ class RegulationIngestor:
         state: status and version store in the data dir.
         kb: the knowledge base (manifest metadata, links); None to ingest without it.
         max_bytes: size limit per document.
+        ocr: reads the image-only pages of PDFs; by default RapidOCR with its results cached under the
+            state directory (``ocr/``), keyed by each file's SHA-256.
     """
 
-    def __init__(self, store: GraphStore, state: IngestionState, kb: KnowledgeBase | None, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        state: IngestionState,
+        kb: KnowledgeBase | None,
+        *,
+        max_bytes: int,
+        ocr: PdfPageOcr | None = None,
+    ) -> None:
         self.store = store
         self.state = state
         self.kb = kb
         self.max_bytes = max_bytes
+        ocr = ocr or PdfPageOcr(RapidOcrRecognizer(), cache_dir=state.state_dir / "ocr")
+        self.loaders: dict[str, DocumentLoader] = {".pdf": PdfRegulationLoader(ocr=ocr)}
 
     def run(
         self, paths: Sequence[Path], progress: Callable[[Path, DocumentStatus], None] | None = None
@@ -108,7 +123,7 @@ class RegulationIngestor:
 
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
         try:
-            doc = load_document(path, max_bytes=self.max_bytes)
+            doc = load_document(path, max_bytes=self.max_bytes, loaders=self.loaders)
             parsed = parse_regulation(path, doc, self.kb)
             status = self._write(parsed)
             status.path, status.ingested_at, status.warnings = str(path), stamp, list(doc.warnings)

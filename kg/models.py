@@ -180,6 +180,7 @@ class Clause(Node):
     version: str = ""
     topic: str = Field(default="", description="条文主旨 of an article, from the knowledge base")
     keywords: list[str] = Field(default_factory=list, description="Practice words for the article's subject")
+    ocr_confidence: float | None = Field(default=None, description="Set when the text was OCR'd from a scan")
 
     @staticmethod
     def make_id(regulation: str, article: int, paragraph: int | None = None, item: int | None = None) -> str:
@@ -475,6 +476,7 @@ class LimitValue(Node):
     unit: str = ""
     conditions: list[str] = Field(default_factory=list)
     page: int | None = None
+    ocr_confidence: float | None = Field(default=None, description="Set when the table was OCR'd from a scan")
 
 
 NODE_TYPES: dict[Label, type[Node]] = {

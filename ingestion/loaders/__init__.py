@@ -14,13 +14,14 @@ only has to catch that one family to record a per-document status.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ingestion.documents import DocumentLoader, LoadedDocument
 from ingestion.loaders.docx import DocxRegulationLoader
 from ingestion.loaders.pdf import PdfRegulationLoader
 from ingestion.loaders.text import TextRegulationLoader
+from ingestion.ocr import PdfPageOcr, RapidOcrRecognizer
 from kg.errors import HsekgError, IngestionError, UnsupportedDocumentError
 
 __all__ = [
@@ -68,12 +69,14 @@ def register_loader(loader: DocumentLoader, *, check: ContentCheck | None = None
             CONTENT_CHECKS.pop(suffix.lower(), None)
 
 
-def load_document(path: Path, *, max_bytes: int) -> LoadedDocument:
+def load_document(path: Path, *, max_bytes: int, loaders: Mapping[str, DocumentLoader] | None = None) -> LoadedDocument:
     """Load one regulation file with the loader registered for its suffix.
 
     Args:
         path: the file.
         max_bytes: size limit; larger files are refused before they are read.
+        loaders: loaders by suffix that take the place of the registered ones for this call (the
+            ingestion pipeline's PDF loader caches OCR results in the data dir).
 
     Returns:
         What the loader read.
@@ -85,7 +88,7 @@ def load_document(path: Path, *, max_bytes: int) -> LoadedDocument:
     """
     size = _file_size(path)
     suffix = path.suffix.lower()
-    loader = LOADERS.get(suffix)
+    loader = (loaders or {}).get(suffix) or LOADERS.get(suffix)
     if loader is None:
         supported = ", ".join(supported_suffixes())
         raise UnsupportedDocumentError(f"unsupported format {suffix or '(no extension)'} (supported: {supported})")
@@ -179,5 +182,5 @@ def _suffix_order(suffix: str) -> tuple[int, str]:
 
 
 register_loader(TextRegulationLoader(), check=_text_check)
-register_loader(PdfRegulationLoader(), check=_pdf_check)
+register_loader(PdfRegulationLoader(ocr=PdfPageOcr(RapidOcrRecognizer())), check=_pdf_check)
 register_loader(DocxRegulationLoader(), check=_docx_check)

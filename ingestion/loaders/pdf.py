@@ -19,10 +19,15 @@ numbers as ``7``, ``iii`` or ``— 7 —``) are removed; text is NFKC-normalised
 of the Symbol font are mapped and other private-use characters removed, with a warning; spaced-out
 cover text (``中 华 人 民 共 和 国``) is joined.
 
-Refused (``UnsupportedDocumentError``): no text layer at all ("no text layer, OCR needed"), a font
+Image-only pages are read by OCR (:mod:`ingestion.ocr`, when the loader has an engine): their lines
+and ruled tables (:mod:`ingestion.loaders.ocr_layout`) take the place of the missing text layer, and
+``ocr_pages`` gives each such page's confidence, so what is cited from them can say it was OCR'd.
+
+Refused (``UnsupportedDocumentError``): no text layer at all and no OCR ("no text layer, OCR needed"), a font
 that maps digits and Latin letters to CJK stand-ins (``圆园园愿`` for 2008) — the stand-ins are also
 real words (人员, 污染源, and 月 is both "B" and "month"), so no repair would be reliable —, corrupt
-or encrypted files. A partly scanned file loads, with ``image_only_pages`` and a warning naming them.
+or encrypted files. Without OCR a partly scanned file loads, with ``image_only_pages`` and a warning naming
+them.
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.documents import Line, LoadedDocument, Table
+from ingestion.loaders.ocr_layout import page_layout
 from ingestion.loaders.text import CAPTION_RE, drop_empty_tables, normalize_text
+from ingestion.ocr import LOW_CONFIDENCE, OcrPage, PdfPageOcr
 from kg.errors import IngestionError, UnsupportedDocumentError
 
 __all__ = ["GARBLED_MESSAGE", "NO_TEXT_MESSAGE", "PdfRegulationLoader", "clean_pdf_text", "looks_garbled"]
@@ -76,6 +83,7 @@ _PAGE_NUMBER_RE = re.compile(r"^[-—–_~]*(?:\d{1,4}|[ivxlcdm]{1,7})[-—–_~
 _CJK_RE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff]")
 _STAND_IN_RUN_RE = re.compile("[园员圆猿源缘远苑愿怨]{2,}")
 _DIGIT_RUN_RE = re.compile(r"[0-9]+")
+_OCR_CAPTION_RE = re.compile(r"^(续?表\s*[A-Z]?\.?\d+)(?=[^\d.\s])")
 
 _EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running headers/footers
 _IMAGE_ONLY_MAX_CHARS = 10
@@ -97,6 +105,7 @@ class _Page:
     tables: list[Table]
     image_cover: float
     image_only: bool = False
+    ocr_confidence: float | None = None
 
 
 def clean_pdf_text(text: str, stats: _PuaStats | None = None) -> str:
@@ -129,9 +138,16 @@ def looks_garbled(text: str) -> bool:
 
 
 class PdfRegulationLoader:
-    """Loads ``.pdf`` files with pdfplumber (see the module docstring for what it does)."""
+    """Loads ``.pdf`` files with pdfplumber (see the module docstring for what it does).
+
+    Args:
+        ocr: reads image-only pages; None to leave them out (with a warning) or refuse a scan.
+    """
 
     suffixes: tuple[str, ...] = (".pdf",)
+
+    def __init__(self, ocr: PdfPageOcr | None = None) -> None:
+        self.ocr = ocr
 
     def load(self, path: Path) -> LoadedDocument:
         """Read ``path``.
@@ -148,7 +164,7 @@ class PdfRegulationLoader:
         """
         stats = _PuaStats()
         pages = _read_pages(path, stats)
-        return _assemble(path, pages, stats)
+        return _assemble(path, pages, stats, self.ocr)
 
 
 def _read_pages(path: Path, stats: _PuaStats) -> list[_Page]:
@@ -313,12 +329,17 @@ def _join_spaced_cjk(text: str) -> str:
     return "".join(tokens) if singles >= 0.75 * len(tokens) else text
 
 
-def _assemble(path: Path, pages: list[_Page], stats: _PuaStats) -> LoadedDocument:
+def _assemble(path: Path, pages: list[_Page], stats: _PuaStats, ocr: PdfPageOcr | None) -> LoadedDocument:
     for page in pages:
         page.lines = [text for text in (clean_pdf_text(raw, stats) for raw in page.lines) if text]
     _strip_running_lines(pages)
     image_only = _mark_image_only(pages)
-    if not any(page.lines for page in pages if not page.image_only):
+    if ocr is not None and image_only:
+        for number, result in ocr.run(path, image_only).items():
+            _take_ocr(pages[number - 1], result, stats)
+        # OCR'd pages among themselves: their running lines are as the scan printed them
+        _strip_running_lines([page for page in pages if page.ocr_confidence is not None])
+    if not any(page.lines for page in pages if not page.image_only or page.ocr_confidence is not None):
         raise UnsupportedDocumentError(f"{NO_TEXT_MESSAGE} (none of the {len(pages)} pages has text)")
     lines = [Line(text, page=page.number) for page in pages for text in page.lines]
     tables = drop_empty_tables(table for page in pages for table in page.tables)
@@ -326,8 +347,12 @@ def _assemble(path: Path, pages: list[_Page], stats: _PuaStats) -> LoadedDocumen
     if looks_garbled(_all_text(lines, tables)):
         raise UnsupportedDocumentError(GARBLED_MESSAGE)
     warnings = _pua_warnings(stats)
-    if image_only:
-        warnings.insert(0, _image_only_warning(image_only))
+    ocr_pages = {p.number: round(p.ocr_confidence, 4) for p in pages if p.ocr_confidence is not None}
+    unread = [n for n in image_only if n not in ocr_pages]
+    if ocr_pages:
+        warnings.insert(0, _ocr_warning(ocr_pages))
+    if unread:
+        warnings.insert(0, _image_only_warning(unread))
     return LoadedDocument(
         path=path,
         format="pdf",
@@ -335,8 +360,43 @@ def _assemble(path: Path, pages: list[_Page], stats: _PuaStats) -> LoadedDocumen
         tables=tables,
         pages=len(pages),
         image_only_pages=image_only,
+        ocr_pages=ocr_pages,
         warnings=warnings,
     )
+
+
+def _take_ocr(page: _Page, result: OcrPage, stats: _PuaStats) -> None:
+    """The OCR'd lines and tables become the page's; each table's caption is the last 表N line above it."""
+    lines, tables = page_layout(result)
+    for line in lines:  # OCR drops the space after a caption's number: 表1第一类污染物… → 表1 第一类污染物…
+        line.text = _OCR_CAPTION_RE.sub(r"\1 ", clean_pdf_text(line.text, stats))
+    page.lines = [line.text for line in lines if line.text]
+    page.tables = []
+    for table in tables:
+        above = [line.text for line in lines if line.top < table.bbox[1]]
+        caption = _last_caption(above, stats)
+        rows = [[_clean_cell(cell, stats) for cell in row] for row in table.rows]
+        page.tables.append(Table(page=page.number, rows=_rectangular(rows), caption=caption))
+    page.ocr_confidence = result.confidence
+
+
+def _rectangular(rows: list[list[str]]) -> list[list[str]]:
+    width = max((len(r) for r in rows), default=0)
+    return [r + [""] * (width - len(r)) for r in rows]
+
+
+def _ocr_warning(confidence: dict[int, float]) -> str:
+    numbers = sorted(confidence)
+    mean = sum(confidence.values()) / len(confidence)
+    low = [n for n in numbers if confidence[n] < LOW_CONFIDENCE]
+    text = f"{_page_list(numbers)} read by OCR (mean confidence {mean:.2f}, lowest {min(confidence.values()):.2f})"
+    if low:
+        text += f"; below {LOW_CONFIDENCE:.2f}, flagged low-confidence: {_page_list(low)}"
+    return text
+
+
+def _page_list(numbers: Sequence[int]) -> str:
+    return f"page {numbers[0]}" if len(numbers) == 1 else f"pages {', '.join(map(str, numbers))}"
 
 
 def _line_key(text: str, *, bottom: bool) -> str:

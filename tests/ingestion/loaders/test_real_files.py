@@ -10,7 +10,7 @@ import pytest
 
 from ingestion.documents import LoadedDocument
 from ingestion.loaders import load_document
-from ingestion.loaders.pdf import GARBLED_MESSAGE, NO_TEXT_MESSAGE
+from ingestion.loaders.pdf import GARBLED_MESSAGE, NO_TEXT_MESSAGE, PdfRegulationLoader
 from ingestion.statutes import parse_statute, read_statute
 from kg.errors import UnsupportedDocumentError
 from tests.conftest import statute_articles
@@ -94,10 +94,11 @@ def test_hazardous_waste_catalogue_codes(shared_dir: Path) -> None:
 def test_gb12348_full_width_digits_and_image_only_page(shared_dir: Path) -> None:
     doc = _load(shared_dir, "GB_12348-2008")
 
-    assert doc.warnings[0] == "page 8 has no text layer (image only): its content is missing, OCR needed"
+    assert doc.warnings[0].startswith("page 8 read by OCR (mean confidence ")
+    assert list(doc.ocr_pages) == [8]
     assert "4.1.2 夜间频发噪声的最大声级超过限值的幅度不得高于 10 dB(A)。" in doc.text
     assert "GB/T 15190 城市区域环境噪声适用区划分技术规范" in doc.text
-    assert not any(line.page == 8 for line in doc.lines)
+    assert any(line.page == 8 for line in doc.lines)  # definitions 3.5-3.13 and 4.1.1, from the image
     assert any(row[-5:] == ["31.5", "63", "125", "250", "500"] for t in doc.tables for row in t.rows)
 
 
@@ -122,9 +123,10 @@ def test_spaced_cover_text_is_joined(shared_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("prefix", ["GB_8978-1996", "GB_16297-1996"])
-def test_scanned_pdfs_need_ocr(shared_dir: Path, prefix: str) -> None:
+def test_scanned_pdfs_without_ocr_are_refused(shared_dir: Path, prefix: str) -> None:
+    # with OCR (the default) they load: test_scanned_standards.py
     with pytest.raises(UnsupportedDocumentError, match=NO_TEXT_MESSAGE):
-        load_document(_pdf(shared_dir, prefix), max_bytes=LIMIT)
+        load_document(_pdf(shared_dir, prefix), max_bytes=LIMIT, loaders={".pdf": PdfRegulationLoader()})
 
 
 def test_garbled_pdf_is_refused(shared_dir: Path) -> None:
