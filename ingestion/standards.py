@@ -24,7 +24,7 @@ __all__ = ["LimitRow", "StandardClause", "StandardDocument", "limit_rows", "pars
 _CLAUSE_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\s*([^\d.．%~\-—].*)$")
 _APPENDIX_RE = re.compile(r"^(附\s*录\s*[A-Z])\s*(.*)$")
 _TABLE_RE = re.compile(r"^(续?表\s*[A-Z]?\.?\d+)\s*(.*)$")
-_UNIT_RE = re.compile(r"(mg/m3|mg/m³|μg/m3|ng-TEQ/m3|mg/L|μg/L|dB\(A\)|dB|kg/t|m3/t|%|无量纲|倍|℃)", re.IGNORECASE)
+_UNIT_RE = re.compile(r"(mg/m3|mg/m³|μg/m3|ng-TEQ/m3|mg/L|μg/L|kg/h|dB\(A\)|dB|kg/t|m3/t|%|无量纲|倍|℃)", re.IGNORECASE)
 _NUMBER_RE = re.compile(
     r"^\s*(\d[\d ]*(?:\.\d+)?)\s*(?:[a-z]{1,2}|\(\d\)|（\d）|注\d.*|\*{1,3}|[(（][^()（）]{2,}[)）])?\s*$"
 )
@@ -143,12 +143,18 @@ def _number(cell: str) -> float | None:
 def limit_rows(table: Table) -> list[LimitRow]:
     """Limit values of a table: each numeric cell with its row's pollutant and its column's headers.
 
-    Header rows are the leading rows without numbers; the pollutant is the first non-numeric,
-    non-serial column of a data row. Tables without a numeric body give no rows.
+    Header rows are the leading rows without numbers (and without a serial number); the pollutant is
+    the first non-numeric, non-serial column of a data row, its other text cells (适用范围, sub-sector)
+    are the first conditions. Tables without a numeric body give no rows.
     """
     rows = [[c.strip() for c in row] for row in table.rows if any(c.strip() for c in row)]
     header_count = 0
-    while header_count < len(rows) and not any(_number(c) is not None for c in rows[header_count][1:]):
+    # a row opening with a serial number is data even without a number (GB 8978 表4: pH 6~9)
+    while (
+        header_count < len(rows)
+        and not rows[header_count][0].isdigit()
+        and not any(_number(c) is not None for c in rows[header_count][1:])
+    ):
         header_count += 1
     headers, body = rows[:header_count], rows[header_count:]
     if not body or not headers:
@@ -172,7 +178,8 @@ def limit_rows(table: Table) -> list[LimitRow]:
             conditions = tuple(dict.fromkeys(h[col].replace("\n", "") for h in headers if col < len(h) and h[col]))
             unit = next((u for c in conditions if (u := _unit(c))), table_unit)
             text = cell.replace("\n", " ")
-            out.append(LimitRow(label, pollutant, value, text, unit, conditions + given, table.page))
+            scope = tuple(dict.fromkeys(n.replace("\n", "") for n in names[1:]))  # 适用范围 of the row
+            out.append(LimitRow(label, pollutant, value, text, unit, scope + conditions + given, table.page))
     return out
 
 

@@ -50,6 +50,8 @@ def page_layout(page: OcrPage) -> tuple[list[OcrLine], list[OcrTable]]:
     claimed: set[int] = set()
     for cells in page.tables:
         bbox = (min(c[0] for c in cells), min(c[1] for c in cells), max(c[2] for c in cells), max(c[3] for c in cells))
+        if _at_page_edge(bbox, page):
+            continue  # the edge of the scanned sheet or the scanner's lid, not a table
         inside = [i for i, b in enumerate(page.boxes) if _contains(bbox, b.center)]
         claimed.update(inside)
         rows = _table_rows(cells, [page.boxes[i] for i in inside])
@@ -97,6 +99,11 @@ def _join(line: Sequence[OcrBox]) -> str:
 def _mean_score(boxes: Sequence[OcrBox]) -> float:
     chars = sum(len(b.text) for b in boxes) or 1
     return sum(b.confidence * len(b.text) for b in boxes) / chars
+
+
+def _at_page_edge(rect: Rect, page: OcrPage) -> bool:
+    margin = _EDGE_TOLERANCE
+    return rect[0] <= margin or rect[1] <= margin or rect[2] >= page.width - margin or rect[3] >= page.height - margin
 
 
 def _contains(rect: Rect, point: tuple[float, float]) -> bool:

@@ -83,6 +83,7 @@ _PAGE_NUMBER_RE = re.compile(r"^[-—–_~]*(?:\d{1,4}|[ivxlcdm]{1,7})[-—–_~
 _CJK_RE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff]")
 _STAND_IN_RUN_RE = re.compile("[园员圆猿源缘远苑愿怨]{2,}")
 _DIGIT_RUN_RE = re.compile(r"[0-9]+")
+_CONTINUED_RE = re.compile(r"^续\s*表\s*([A-Z]?\.?\d+)")  # 续表1 over a continued table: 表1 (续)
 _OCR_CAPTION_RE = re.compile(r"^(续?表\s*[A-Z]?\.?\d+)(?=[^\d.\s])")
 
 _EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running headers/footers
@@ -371,9 +372,11 @@ def _take_ocr(page: _Page, result: OcrPage, stats: _PuaStats) -> None:
     for line in lines:  # OCR drops the space after a caption's number: 表1第一类污染物… → 表1 第一类污染物…
         line.text = _OCR_CAPTION_RE.sub(r"\1 ", clean_pdf_text(line.text, stats))
     page.lines = [line.text for line in lines if line.text]
+    if page.lines and _PAGE_NUMBER_RE.match(re.sub(r"[\s·•]", "", page.lines[-1])):
+        page.lines.pop()  # the printed page number (·5·, 276): a scan alone on its page has no running lines
     page.tables = []
     for table in tables:
-        above = [line.text for line in lines if line.top < table.bbox[1]]
+        above = [_CONTINUED_RE.sub(r"表\1 (续)", line.text) for line in lines if line.top < table.bbox[1]]
         caption = _last_caption(above, stats)
         rows = [[_clean_cell(cell, stats) for cell in row] for row in table.rows]
         page.tables.append(Table(page=page.number, rows=_rectangular(rows), caption=caption))
