@@ -27,6 +27,7 @@ from api.contracts.enterprises import (
     EnterpriseView,
     MappingConfirmation,
 )
+from api.contracts.process_map import ProcessFlow, ProcessRiskMap
 from api.contracts.qa import Answer
 from api.contracts.review import (
     BulkResult,
@@ -338,6 +339,14 @@ class ApiClient:
     def process_graph(self, process_id: str) -> ProcessGraphOut:
         """A process with its risks, their obligations and the indicators measuring them."""
         return self._get(_path("processes", process_id, "graph"), ProcessGraphOut)
+
+    def process_risk_map(self, process_id: str) -> ProcessRiskMap:
+        """A process's risks, their duties and clauses, and the indicators measuring them."""
+        return self._get(_path("processes", process_id, "risk-map"), ProcessRiskMap)
+
+    def flow(self, enterprise_id: str) -> ProcessFlow:
+        """The enterprise's processes in flow order (its imported map, else its sector's templates)."""
+        return self._get(_path("enterprises", enterprise_id, "flow"), ProcessFlow)
 
     def ask(self, question: str, *, k: int = 8) -> Answer:
         """An answer with article-level citations (or an abstention)."""

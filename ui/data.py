@@ -16,7 +16,8 @@ import streamlit as st
 from api.contracts.change import EnterpriseProfile, GapScenario, ImpactReport
 from api.contracts.common import ClauseTextOut, NodeOut, RecordOut
 from api.contracts.enterprises import EnterpriseView
-from api.contracts.review import DecisionOut, ProcessGraphOut, ProposalFacetsOut, ProposalOut
+from api.contracts.process_map import ProcessFlow, ProcessRiskMap
+from api.contracts.review import DecisionOut, ProposalFacetsOut, ProposalOut
 from api.contracts.scores import PeriodReport
 from ui import session
 from ui.client import ApiClient, ApiError
@@ -28,11 +29,12 @@ __all__ = [
     "enterprise_profile",
     "enterprise_rules",
     "facets",
+    "flow",
     "forget_enterprise",
     "forget_queue",
     "forget_scores",
     "impact",
-    "process_graph",
+    "process_risk_map",
     "processes",
     "proposals",
     "records",
@@ -92,13 +94,13 @@ def clause_text(law: str, article: int) -> ClauseTextOut | None:
 
 
 @st.cache_data(ttl=KNOWLEDGE_TTL, show_spinner=False)
-def _process_graph(_api: ApiClient, url: str, process_id: str) -> ProcessGraphOut:
-    return _api.process_graph(process_id)
+def _process_risk_map(_api: ApiClient, url: str, process_id: str) -> ProcessRiskMap:
+    return _api.process_risk_map(process_id)
 
 
-def process_graph(process_id: str) -> ProcessGraphOut:
-    """A process with its risks, obligations and indicators."""
-    return _process_graph(session.api(), session.api_url(), process_id)
+def process_risk_map(process_id: str) -> ProcessRiskMap:
+    """A process's risks with their duties and the indicators measuring them."""
+    return _process_risk_map(session.api(), session.api_url(), process_id)
 
 
 @st.cache_data(ttl=KNOWLEDGE_TTL, show_spinner=False)
@@ -194,6 +196,12 @@ def _enterprise_profile(_api: ApiClient, who: str, enterprise_id: str) -> Enterp
 def enterprise_profile(enterprise_id: str) -> EnterpriseProfile:
     """An enterprise's profile as the gap and change analyses read it."""
     return _enterprise_profile(session.api(), session.identity(), enterprise_id)
+
+
+def flow(enterprise_id: str) -> ProcessFlow:
+    """The enterprise's processes in flow order; not cached (one cheap read), so a process map imported
+    or confirmed anywhere shows at once."""
+    return session.api().flow(enterprise_id)
 
 
 def forget_enterprise() -> None:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from api.settings import REPO_ROOT
+from kg.corpus import load_knowledge_base
 from tests.ui.conftest import DemoApi, api_call, frame, log_in, texts
+from tests.ui.demo_env import ENTERPRISE
 
 pytestmark = pytest.mark.integration
 
@@ -55,31 +61,58 @@ def test_repealed_articles_are_flagged_and_history_kept(app: AppTest, demo_api: 
     assert not [e for e in app.expander if e.label.startswith("《")]
 
 
-def test_a_process_is_drawn_with_its_risks_obligations_and_indicators(app: AppTest, demo_api: DemoApi) -> None:
-    processes = api_call(demo_api, "GET", "/processes", params={"limit": 200})["items"]
-    weld = next(p for p in processes if "焊" in p["properties"]["name"])
-    graph = api_call(demo_api, "GET", f"/processes/{weld['id']}/graph")
+def _chart(app: AppTest) -> dict[str, Any]:
+    """The ECharts option of the knowledge graph's picture."""
+    [chart] = [e for e in app.get("bidi_component") if e.proto.component_name.startswith("streamlit-echarts")]
+    option: dict[str, Any] = json.loads(chart.proto.json)["options"]
+    return option
+
+
+def test_every_process_of_the_flow_shows_only_indicators_measuring_its_risks(app: AppTest, demo_api: DemoApi) -> None:
+    flow = api_call(demo_api, "GET", f"/enterprises/{ENTERPRISE}/flow")
+    kb = load_knowledge_base(REPO_ROOT / "regulations_corpus")
+    templates = {p.id: p for p in kb.processes}
+    measures = {i.id: set(i.measures_risks) for i in kb.indicators}
     log_in(app).switch_page("views/graph.py").run()
     assert app.title[0].value == "知识图谱"
-    app.selectbox(key="graph_process").set_value(weld["id"]).run()
-    assert not app.exception
-    assert not app.error, texts(app, "error")
-    [chart] = app.get("graphviz_chart")
-    dot = chart.proto.spec
-    assert dot.startswith("digraph process {")
-    names = {n["label"]: [x["name"] for x in graph["nodes"] if x["label"] == n["label"]] for n in graph["nodes"]}
-    assert names["Risk"][0][:10] in dot.replace("\\n", "")
-    assert "考核" in dot and "条文" not in dot.split("tooltip")[-1]
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics["风险"] == str(len(names["Risk"]))
-    app.toggle(key="graph_clauses").set_value(True).run()
-    assert "#f5f5f5" in app.get("graphviz_chart")[0].proto.spec
-    assert len(frame(app, "类型")) == len(graph["nodes"])
-    # focused on one risk: only that risk is drawn
-    risk = next(n for n in graph["nodes"] if n["label"] == "Risk")
-    app.selectbox(key=f"graph_risk_{weld['id']}").set_value(risk["id"]).run()
-    assert {m.label: m.value for m in app.metric}["风险"] == "1"
-    assert set(frame(app, "类型")["编号"]) < {n["id"] for n in graph["nodes"]}
+    options = app.selectbox(key="graph_process").options
+    steps = [s for s in flow["steps"] if s["process_id"]]
+    assert options == [f"{s['step']:02d} {s['name']}（{s['stage']}）" for s in steps]  # flow order
+    assert app.selectbox(key="graph_process").value == steps[0]["step"]  # opens on the first step
+    for step in steps:
+        pid = step["process_id"]
+        app.selectbox(key="graph_process").set_value(step["step"]).run()
+        assert not app.exception and not app.error, texts(app, "error")
+        own = set(templates[pid].risks)
+        [series] = _chart(app)["series"]
+        drawn = {n["id"] for n in series["data"]}
+        indicators = drawn - own - {pid}
+        assert all(measures[i] & own for i in indicators), (pid, [i for i in indicators if not measures[i] & own])
+        assert len(drawn) <= 30, pid
+        table = frame(app, "考核指标")
+        expected = {i.name for i in kb.indicators if set(i.measures_risks) & own}
+        assert set(table["考核指标"]) - {"（无考核该风险的指标）"} == expected, pid
+
+
+def test_a_process_expands_and_a_node_opens_to_its_details(app: AppTest, demo_api: DemoApi) -> None:
+    risk_map = api_call(demo_api, "GET", "/processes/p_welding/risk-map")
+    flow = api_call(demo_api, "GET", f"/enterprises/{ENTERPRISE}/flow")
+    weld = next(s["step"] for s in flow["steps"] if s["process_id"] == "p_welding")
+    log_in(app).switch_page("views/graph.py").run()
+    app.selectbox(key="graph_process").set_value(weld).run()
+    assert {m.label: m.value for m in app.metric}["风险"] == str(len(risk_map["risks"]))
+    app.toggle(key="graph_expand").set_value(True).run()
+    [series] = _chart(app)["series"]
+    assert len(series["data"]) == 1 + len(risk_map["risks"]) + len(risk_map["indicators"])
+    # a risk's details: its duties with the clauses' texts
+    risk = next(r for r in risk_map["risks"] if any(d["clauses"] for d in r["duties"]))
+    app.selectbox(key="graph_node_p_welding").set_value(risk["id"]).run()
+    clause = next(c for d in risk["duties"] for c in d["clauses"])
+    assert f"《{clause['regulation']}》第{clause['article']}条" in [e.label for e in app.expander]
+    assert clause["text"] and any(clause["text"].splitlines()[0][:20] in m for m in texts(app, "markdown"))
+    indicator = risk_map["indicators"][0]
+    app.selectbox(key="graph_node_p_welding").set_value(indicator["id"]).run()
+    assert any(indicator["metric"] in m for m in texts(app, "markdown"))
 
 
 def test_the_impact_of_a_replaced_regulation(app: AppTest, demo_api: DemoApi) -> None:

@@ -1,4 +1,4 @@
-"""The UI's pure helpers: DOT of a process graph, chart data, edits and citations, labels, periods."""
+"""The UI's pure helpers: chart data, edits and citations, labels, periods."""
 
 from __future__ import annotations
 
@@ -7,70 +7,17 @@ from datetime import datetime
 import pytest
 
 from api.contracts.change import IndicatorProposal, Verdict
-from api.contracts.review import GraphEdgeOut, GraphNodeOut, ProcessGraphOut
 from api.contracts.scores import PeriodReport, Trend, UnitReport, UnitResult
 from kg import models as kg_models
 from kg.errors import ValidationFailedError
 from scoring import db as scoring_db
 from scoring import periods as scoring_periods
 from ui import charts
-from ui.graph_dot import focus, process_dot, wrap
 from ui.periods import CHINA_TZ, Period
 from ui.proposal_edit import cites_text, edit_changes, parse_cites
 from ui.views.dashboard import period_choices
 from ui.views.enterprise import STAGES
 from ui.widgets import quote_block, target_text, unique_labels, verdict_rows
-
-
-def _graph() -> ProcessGraphOut:
-    return ProcessGraphOut(
-        process="p",
-        nodes=[
-            GraphNodeOut(id="p", label="Process", name="焊接"),
-            GraphNodeOut(id="r", label="Risk", name='焊烟 "职业病"'),
-            GraphNodeOut(id="o", label="Obligation", name="用人单位应当配置焊烟净化设施并保证正常运行"),
-            GraphNodeOut(id="c", label="Clause", name="《职业病防治法》第22条"),
-            GraphNodeOut(id="i", label="Indicator", name="焊烟净化设备运行率"),
-        ],
-        edges=[
-            GraphEdgeOut(source="p", target="r", type="HAS_RISK"),
-            GraphEdgeOut(source="r", target="o", type="GOVERNED_BY"),
-            GraphEdgeOut(source="o", target="c", type="DERIVED_FROM"),
-            GraphEdgeOut(source="i", target="o", type="MEASURES"),
-        ],
-    )
-
-
-def test_the_dot_draws_every_rank_left_to_right_and_escapes_labels() -> None:
-    dot = process_dot(_graph())
-    assert dot.startswith("digraph process {") and dot.endswith("}")
-    assert '"p" -> "r" [label="存在"];' in dot
-    assert '"o" -> "i" [label="考核", dir=back];' in dot  # drawn after what it measures
-    assert 'label="焊烟 \\"职业病\\""' in dot
-    assert "用人单位应当配置焊烟净化设施\\n并保证正常运行" in dot
-
-
-def test_hidden_labels_take_their_edges_along() -> None:
-    dot = process_dot(_graph(), hide={"Clause", "Indicator"})
-    assert '"c"' not in dot and '"i"' not in dot
-    assert '"r" -> "o"' in dot
-
-
-def test_focus_keeps_one_risk_and_what_hangs_on_it() -> None:
-    graph = _graph()
-    graph.nodes.append(GraphNodeOut(id="r2", label="Risk", name="触电"))
-    graph.nodes.append(GraphNodeOut(id="i2", label="Indicator", name="漏电保护器完好率"))
-    graph.edges.append(GraphEdgeOut(source="p", target="r2", type="HAS_RISK"))
-    graph.edges.append(GraphEdgeOut(source="i2", target="r2", type="MEASURES"))
-    focused = focus(graph, "r")
-    assert [n.id for n in focused.nodes] == ["p", "r", "o", "c", "i"]
-    assert [(e.source, e.target) for e in focused.edges] == [("p", "r"), ("r", "o"), ("o", "c"), ("i", "o")]
-    assert [n.id for n in focus(graph, "r2").nodes] == ["p", "r2", "i2"]
-
-
-def test_wrap_breaks_cjk_text() -> None:
-    assert wrap("一二三四五六七八九十", 4) == "一二三四\n五六七八\n九十"
-    assert wrap("  ") == " "
 
 
 def _unit(unit_id: str, score: float | None, grade: str | None, period: str = "2026-10") -> UnitReport:
