@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ingestion.ocr import user_cache_dir
 from kg.errors import ConfigError
 
 __all__ = ["PLACEHOLDER_SECRETS", "Settings"]
@@ -52,6 +53,10 @@ class Settings(BaseSettings):
         description="32+ characters; keys the audit chain (HMAC-SM3); never stored in the database",
     )
     max_upload_mb: int = 50
+    ocr_cache_dir: Path = Field(
+        default_factory=user_cache_dir,
+        description="OCR results of scanned PDF pages, by file SHA-256 and engine (default: the user's cache)",
+    )
     token_minutes: int = Field(default=15, ge=1, le=1440, description="Lifetime of an access token (the UI's session)")
 
     @field_validator("neo4j_database", mode="before")

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = [
+    "user_cache_dir",
     "DPI",
     "LOW_CONFIDENCE",
     "OcrBox",
@@ -52,6 +53,15 @@ log = logging.getLogger(__name__)
 DPI = 150
 #: Pages whose confidence is below this are flagged low-confidence (measured: evals/README.md).
 LOW_CONFIDENCE = 0.90
+
+
+def user_cache_dir() -> Path:
+    """Where OCR results are kept by default: the user's cache (``$XDG_CACHE_HOME/hsekg/ocr``, else
+    ``~/.cache/hsekg/ocr``), shared by every data dir on the machine, since a result depends only on the file's
+    content and the engine: a second data dir (a test's, a copy) reads it instead of paying minutes of OCR again."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hsekg" / "ocr"
+
 
 Rect = tuple[int, int, int, int]  # x0, top, x1, bottom in pixels of the rendered page
 

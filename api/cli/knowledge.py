@@ -76,6 +76,7 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingestion.kb_loader import KnowledgeBaseLoader
+    from ingestion.ocr import PdfPageOcr, RapidOcrRecognizer
     from ingestion.pipeline import RegulationIngestor, expand_paths
     from ingestion.versions import DocumentStatus, IngestionState
 
@@ -84,8 +85,13 @@ def ingest(
     missing = [str(p) for p in paths if not p.exists()]
     with graph_store(settings) as store:
         kb = KnowledgeBaseLoader(store, settings.corpus_dir, settings.regulations_dir).run().knowledge_base
+        ocr = PdfPageOcr(RapidOcrRecognizer(), cache_dir=settings.ocr_cache_dir)
         ingestor = RegulationIngestor(
-            store, IngestionState(settings.data_dir / "ingestion"), kb, max_bytes=settings.max_upload_mb * 1024 * 1024
+            store,
+            IngestionState(settings.data_dir / "ingestion"),
+            kb,
+            max_bytes=settings.max_upload_mb * 1024 * 1024,
+            ocr=ocr,
         )
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err_console, disable=as_json or not err_console.is_terminal) as bar:

@@ -1,7 +1,8 @@
 """The two scanned standards of ../shared/regulations_pdf read by OCR, with their limit tables.
 
-OCR takes minutes for the 43 pages, so results are cached in pytest's cache directory
-(``.pytest_cache/d/ocr``), keyed by each file's SHA-256: only the first run on a machine pays.
+OCR takes minutes for the 43 pages, so results are cached in the user's cache directory
+(:func:`ingestion.ocr.user_cache_dir`, the one ``hsekg ingest`` uses), keyed by each file's SHA-256: only the first
+run on a machine pays.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from ingestion.documents import LoadedDocument
 from ingestion.loaders import load_document
 from ingestion.loaders.pdf import PdfRegulationLoader
-from ingestion.ocr import LOW_CONFIDENCE, PdfPageOcr, RapidOcrRecognizer
+from ingestion.ocr import LOW_CONFIDENCE, PdfPageOcr, RapidOcrRecognizer, user_cache_dir
 from ingestion.standards import StandardDocument, parse_standard
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -29,9 +30,9 @@ def _load(shared_dir: Path, cache: Path, prefix: str) -> tuple[LoadedDocument, S
 
 
 @pytest.fixture(scope="session")
-def ocr_cache(pytestconfig: pytest.Config) -> Path:
-    assert pytestconfig.cache is not None
-    return Path(pytestconfig.cache.mkdir("ocr"))
+def ocr_cache() -> Path:
+    # the cache `hsekg ingest` uses too (the user's), so a machine pays for the OCR of the scans once
+    return user_cache_dir()
 
 
 def _limits(standard: StandardDocument, table: str) -> dict[str, list[str]]:
