@@ -1,6 +1,9 @@
 """Answers with article-level citations, from the graph only.
 
-Without an LLM the answer is extractive: who must do what, under which condition, with what penalty,
+Citations come current law first: a repealed article follows the article that took it over
+(``SUCCEEDED_BY``), and an article of a lower-ranked text (行政法规, 部门规章) follows its counterpart in a
+higher-ranked one carrying the same duty (上位法, :mod:`retrieval.hierarchy`); the answer says how they
+relate. Without an LLM the answer is extractive: who must do what, under which condition, with what penalty,
 taken from the duties stored on the cited articles. With an LLM (:mod:`retrieval.llm`), the model
 writes from the retrieved clauses only and every citation it makes is checked against them. Weak
 evidence gives an explicit "no basis found" instead of an answer.
@@ -19,7 +22,7 @@ from kg.store import GraphStore, Props
 from retrieval.hybrid import ArticleHit, HybridRetriever, Mode, SearchResult
 from retrieval.llm import LlmAnswerWriter
 
-__all__ = ["AbstainPolicy", "Answer", "Answerer", "Citation", "Successor"]
+__all__ = ["AbstainPolicy", "Answer", "Answerer", "Citation", "Successor", "Superior"]
 
 NO_BASIS = "未找到可依据的法规条文（no basis found）：问题可能不属于安全生产或生态环境法规的范围，请补充具体情形。"
 
@@ -32,17 +35,30 @@ class Successor(BaseModel):
     score: float | None = None
 
 
+class Superior(BaseModel):
+    """The article of a higher-ranked regulation (上位法) that carries the same duty as a cited one."""
+
+    law: str
+    article: int
+    kind: str = Field(default="", description="法律, 行政法规, … as in the manifest")
+    effective: str = ""
+    score: float | None = Field(default=None, description="Similarity of the two articles' texts")
+
+
 class Citation(BaseModel):
     """One cited article: where, what it says, and whether it is still in force."""
 
     law: str
     article: int
     title: str = ""
+    kind: str = Field(default="", description="Kind of the regulation (法律, 行政法规, …) as in the manifest")
+    effective: str = ""
     topic: str = Field(default="", description="条文主旨 of the article, from the knowledge base")
     quote: str = ""
     status: str = ""
     current: bool = True
     successor: Successor | None = None
+    superior: Superior | None = None
     score: float = 0.0
 
 
@@ -115,25 +131,37 @@ class Answerer:
         self.writer = writer
 
     def retrieve(self, question: str, *, k: int = 10, mode: Mode = "hybrid") -> tuple[SearchResult, list[Citation]]:
-        """Search and turn hits into citations, current law first (a repealed hit follows its successor)."""
+        """Search and turn hits into citations, current law first: a repealed hit follows its successor, and a
+        hit of a lower-ranked text follows its higher-ranked counterpart (上位法)."""
         result = self.retriever.search(question, k=k, mode=mode)
+        superiors = self.retriever.superiors
+        named = self.retriever.mentioned_laws(question)
+        uppers = [c.key for c in (superiors.of(h.key) for h in result.hits) if c is not None]
         # one read each for the hits' clauses and regulations (successors, rarer, are read one by one)
-        clauses = {str(c["id"]): c for c in self.store.find(Label.CLAUSE, ids=[h.key for h in result.hits])}
-        laws = sorted({h.law for h in result.hits})
+        keys = list(dict.fromkeys([h.key for h in result.hits] + uppers))
+        clauses = {str(c["id"]): c for c in self.store.find(Label.CLAUSE, ids=keys)}
+        laws = sorted({key.rsplit("#", 1)[0] for key in keys})
         regulations = {str(r["id"]): r for r in self.store.find(Label.REGULATION, ids=laws)}
         citations: list[Citation] = []
         seen: set[str] = set()
         for hit in result.hits:
             citation = self._citation(hit, clauses, regulations)
+            group = [citation]
             if citation.successor is not None:
-                succ_key = f"{citation.successor.law}#{citation.successor.article}"
-                if succ_key not in seen:
-                    seen.add(succ_key)
-                    succ_hit = ArticleHit(succ_key, hit.score)
-                    citations.append(self._citation(succ_hit, clauses, regulations))
-            if hit.key not in seen:
-                seen.add(hit.key)
-                citations.append(citation)
+                succ = ArticleHit(f"{citation.successor.law}#{citation.successor.article}", hit.score)
+                group.insert(0, self._citation(succ, clauses, regulations))
+            elif (upper := superiors.of(hit.key)) is not None:
+                lead = self._citation(ArticleHit(upper.key, hit.score), clauses, regulations)
+                if lead.current:
+                    citation.superior = Superior(
+                        law=lead.law, article=lead.article, kind=lead.kind, effective=lead.effective, score=upper.score
+                    )
+                    # a question naming the lower text asks about it: its article stays first, the law next to it
+                    group.insert(1 if hit.law in named and lead.law not in named else 0, lead)
+            for c in group:
+                if f"{c.law}#{c.article}" not in seen:
+                    seen.add(f"{c.law}#{c.article}")
+                    citations.append(c)
         return result, citations[:k]
 
     def ask(self, question: str, *, k: int = 10, mode: Mode = "hybrid") -> Answer:
@@ -184,6 +212,8 @@ class Answerer:
             law=hit.law,
             article=hit.article,
             title=str(regulation.get("title", hit.law)),
+            kind=str(regulation.get("kind", "")),
+            effective=str(regulation.get("effective", "")),
             topic=str(clause.get("topic") or ""),
             quote=str(clause.get("text", "")),
             status=status,
@@ -213,10 +243,12 @@ class Answerer:
 
     def _duties(self, derived: list[tuple[Citation, list[Props]]]) -> list[Duty]:
         out: list[Duty] = []
+        seen: set[str] = set()  # a duty citing a law and its 条例 is stated once, under the first (higher) one
         for c, obligations in derived:
             for ob in obligations:
-                if ob.get("source") != "kb":
+                if ob.get("source") != "kb" or str(ob["id"]) in seen:
                     continue
+                seen.add(str(ob["id"]))
                 penalty = str(ob["penalty_ref"]) if ob.get("penalty_ref") else None
                 out.append(
                     Duty(law=c.law, article=c.article, subject=str(ob.get("subject", "")),
@@ -241,6 +273,7 @@ class Answerer:
                 lines.append(
                     f"注意：《{c.law}》已废止，第{c.article}条的内容由《{c.successor.law}》第{c.successor.article}条承接。"
                 )
+        lines.extend(_hierarchy_notes(citations))
         return "\n".join(lines)
 
     def _related(
@@ -267,6 +300,26 @@ class Answerer:
             [{"id": k, "name": v} for k, v in list(risks.items())[:8]],
             [{"id": k, "name": v} for k, v in list(indicators.items())[:8]],
         )
+
+
+def _hierarchy_notes(citations: list[Citation]) -> list[str]:
+    """One sentence per pair of regulations among the citations where a higher-ranked article carries the
+    same duty as a lower-ranked one: which articles correspond, and that the higher-ranked text prevails."""
+    pairs: dict[tuple[str, str], list[tuple[Superior, Citation]]] = {}
+    for c in citations:
+        if c.superior is not None:
+            pairs.setdefault((c.superior.law, c.law), []).append((c.superior, c))
+    lines = []
+    for (upper, lower), matched in pairs.items():
+        up, low = matched[0]
+        high_kind, low_kind = up.kind or "上位法", low.kind or "下位法"
+        since = f"，{up.effective}起施行" if up.effective and up.effective > low.effective else ""
+        articles = "，".join(f"第{u.article}条对应其第{c.article}条" for u, c in matched)
+        lines.append(
+            f"上位法优先：《{upper}》（{high_kind}{since}）与《{lower}》（{low_kind}）规定同一义务，{articles}；"
+            f"{high_kind}的效力高于{low_kind}，两者不一致的，以《{upper}》为准。"
+        )
+    return lines
 
 
 def _law_of(clause_id: str | None) -> str:

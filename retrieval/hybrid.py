@@ -33,6 +33,7 @@ import numpy as np
 
 from retrieval.documents import RetrievalDoc, article_body
 from retrieval.embedder import Embedder
+from retrieval.hierarchy import SuperiorMap
 from retrieval.lexical import WORD_RE, Bm25Index, JiebaTokenizer
 from retrieval.vector_index import VectorIndex
 
@@ -146,6 +147,7 @@ class HybridRetriever:
         dense: vector index over the same doc ids, or None for lexical-only search.
         embedder: query embedder matching ``dense``.
         config: fusion settings.
+        superiors: counterparts of lower-ranked articles in higher-ranked regulations (上位法), for the answerer.
     """
 
     def __init__(
@@ -157,8 +159,10 @@ class HybridRetriever:
         dense: VectorIndex | None = None,
         embedder: Embedder | None = None,
         config: FusionConfig | None = None,
+        superiors: SuperiorMap | None = None,
     ) -> None:
         self.docs = {d.id: d for d in docs}
+        self.superiors = superiors or SuperiorMap()
         self.bm25 = bm25
         self.tokenizer = tokenizer
         self.dense = dense

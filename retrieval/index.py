@@ -18,13 +18,14 @@ from kg.errors import RetrievalError
 from kg.models import Label
 from kg.store import GraphStore
 from retrieval.dense import FaissVectorIndex
-from retrieval.documents import RetrievalDoc, load_documents
+from retrieval.documents import RetrievalDoc, article_body, load_documents
 from retrieval.embedder import Embedder
+from retrieval.hierarchy import RankedRegulation, SuperiorMap
 from retrieval.hybrid import FusionConfig, HybridRetriever
 from retrieval.lexical import Bm25Index, JiebaTokenizer
 from retrieval.vector_index import VectorIndex, VectorIndexKind
 
-__all__ = ["DENSE_KINDS", "RetrievalIndex", "domain_terms"]
+__all__ = ["DENSE_KINDS", "RetrievalIndex", "domain_terms", "superior_map"]
 
 #: Unit kinds that get a vector.
 DENSE_KINDS = frozenset({"article", "topic", "duty"})
@@ -43,6 +44,16 @@ def domain_terms(store: GraphStore) -> list[str]:
         if o.get("source") == "kb":
             terms.update(str(t) for t in [*(o.get("topics") or []), *(o.get("key_terms") or [])])
     return sorted(t for t in terms if 2 <= len(t) <= 12)
+
+
+def superior_map(store: GraphStore, docs: list[RetrievalDoc]) -> SuperiorMap:
+    """The counterparts of lower-ranked articles in higher-ranked regulations (kinds and status from the graph)."""
+    regulations = {
+        str(r["id"]): RankedRegulation(str(r["id"]), str(r.get("kind", "")), str(r.get("status", "")))
+        for r in store.find(Label.REGULATION)
+    }
+    articles = {d.articles[0]: article_body(d) for d in docs if d.kind == "article"}
+    return SuperiorMap.build(articles, regulations)
 
 
 def _digest(text: str) -> str:
@@ -83,8 +94,11 @@ class RetrievalIndex:
             for d in docs:
                 out.write(json.dumps(asdict(d), ensure_ascii=False) + "\n")
         (self.folder / "terms.json").write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
+        superiors = superior_map(store, docs)
+        superiors.save(self.folder)
+        say(f"{len(superiors)} articles with a counterpart in a higher-ranked regulation")
         embedded = self._build_dense(docs, embedder, say) if embedder is not None else 0
-        return {"units": len(docs), "terms": len(terms), "embedded": embedded}
+        return {"units": len(docs), "terms": len(terms), "embedded": embedded, "superiors": len(superiors)}
 
     def _build_dense(self, docs: list[RetrievalDoc], embedder: Embedder, say: Callable[[str], None]) -> int:
         # Paragraphs stay lexical-only: their article is embedded whole, and embedding every paragraph
@@ -134,5 +148,6 @@ class RetrievalIndex:
         if embedder is not None and self.vectors.saved(self.folder):
             dense = self.vectors.load(self.folder)
         return HybridRetriever(
-            docs, Bm25Index.load(self.folder), JiebaTokenizer(terms), dense=dense, embedder=embedder, config=config
-        )
+            docs, Bm25Index.load(self.folder), JiebaTokenizer(terms), dense=dense, embedder=embedder, config=config,
+            superiors=SuperiorMap.load(self.folder),
+        )  # fmt: skip

@@ -62,6 +62,8 @@ def ask(
             else f" [yellow]（{c.status}"
             + (f"，现行：《{c.successor.law}》第{c.successor.article}条）[/]" if c.successor else "）[/]")
         )
+        if c.superior is not None:
+            mark += f" [cyan]（{c.kind}；上位法：《{c.superior.law}》第{c.superior.article}条）[/]"
         console.print(f"  《{c.law}》第{c.article}条{mark}：{c.quote[:120]}", highlight=False)
     if answer.risks:
         console.print("相关风险：" + "、".join(r["name"] for r in answer.risks), highlight=False)

@@ -13,7 +13,7 @@ from pydantic_core import CoreSchema
 
 from api.contracts._naming import published_as
 
-__all__ = ["Answer", "Citation", "Duty", "Successor"]
+__all__ = ["Answer", "Citation", "Duty", "Successor", "Superior"]
 
 
 class Successor(BaseModel):
@@ -29,17 +29,30 @@ class Successor(BaseModel):
         return published_as(handler(source), cls, "retrieval.answer")
 
 
+class Superior(BaseModel):
+    """The article of a higher-ranked regulation (上位法) that carries the same duty as a cited one."""
+
+    law: str
+    article: int
+    kind: str = Field(default="", description="法律, 行政法规, … as in the manifest")
+    effective: str = ""
+    score: float | None = Field(default=None, description="Similarity of the two articles' texts")
+
+
 class Citation(BaseModel):
     """One cited article: where, what it says, and whether it is still in force."""
 
     law: str
     article: int
     title: str = ""
+    kind: str = Field(default="", description="Kind of the regulation (法律, 行政法规, …) as in the manifest")
+    effective: str = ""
     topic: str = Field(default="", description="条文主旨 of the article, from the knowledge base")
     quote: str = ""
     status: str = ""
     current: bool = True
     successor: Successor | None = None
+    superior: Superior | None = None
     score: float = 0.0
 
 
