@@ -248,6 +248,7 @@ class Extracted:
     spaces: list[SpaceMention] = field(default_factory=list)
     unknown: list[UnknownSubstance] = field(default_factory=list)
     headcount: int | None = None
+    hazard_sum: float | None = None  # Σ q/Q of GB 18218-2018 the text writes
 
 
 def _normal(text: str) -> str:
@@ -346,7 +347,7 @@ class EntityExtractor:
     def run(self, text: str) -> Extracted:
         """The entities of one text."""
         norm = _normal(text)
-        out = Extracted(headcount=headcount(norm))
+        out = Extracted(headcount=headcount(norm), hazard_sum=hazard_sum(norm))
         out.substances = self._substances(norm)
         out.equipment = self._equipment_mentions(norm)
         out.factors = self._factor_mentions(norm)
@@ -380,6 +381,7 @@ class EntityExtractor:
             known = {u.text for u in merged.unknown}
             merged.unknown += [u for u in one.unknown if u.text not in known]
             merged.headcount = max(filter(None, (merged.headcount, one.headcount)), default=None)
+            merged.hazard_sum = max(filter(None, (merged.hazard_sum, one.hazard_sum)), default=None)
         return merged
 
     def _substances(self, norm: str) -> list[SubstanceMention]:
@@ -600,6 +602,17 @@ def _is_flow(before: str) -> bool:
 def _percent(window: str) -> float | None:
     m = _PERCENT.search(window)
     return float(m.group(1)) if m else None
+
+
+#: GB 18218-2018 4.2.2: a unit whose sum of the ratios of each substance's amount to its 临界量 (S = Σ q/Q) is 1 or more
+#: is a 重大危险源; a text that writes the sum (罐区 ∑q/Q 约 1.1) states that fact
+_HAZARD_SUM = re.compile(r"[σ∑Σ]\s*\(?\s*q\s*[/／]\s*q\s*\)?\s*(?:约|为|=|≈|达|:|：)?\s*(\d+(?:\.\d+)?)")
+
+
+def hazard_sum(text: str) -> float | None:
+    """The largest Σ q/Q of GB 18218-2018 a text writes (罐区 ∑q/Q 约 1.1), or None."""
+    found = [float(n) for n in _HAZARD_SUM.findall(_normal(text))]
+    return max(found) if found else None
 
 
 def headcount(text: str) -> int | None:

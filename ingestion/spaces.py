@@ -4,8 +4,8 @@ A name is one of a type's ``terms`` (储罐, 污水处理站, 筒仓), longest f
 ``heads`` (厌氧罐 and 发酵罐 of 罐, 脱硫塔 of 塔, 调节池 of 池) that lies in none of the type's ``not`` words
 (电池, 仓库, 塔吊). A head word is named with the two characters before it (调节池, 厌氧反应器), less what
 comes up to a count, verb or conjunction (新增2座发酵罐 → 发酵罐); the head alone (池体, 进入罐内) refers back
-and names nothing. A name in a clause that says the space is removed or not there (取消化粪池, 不设地下室) is
-not a mention.
+and names nothing, and a head before 区 names an area (罐区), not a space. A name in a clause that says the
+space is removed or not there (取消化粪池, 不设地下室) is not a mention.
 
 Each mention carries its type and group (密闭设备, 地下有限空间, 地上有限空间): the tags by which
 ``regulations_corpus/hazards.yaml``'s 有限空间 classes bring their risks.
@@ -81,6 +81,8 @@ class SpaceReader:
             for m in re.finditer(re.escape(head), norm):
                 if any(taken[m.start() : m.end()]) or _excluded(norm, m.start(), m.end(), kind):
                     continue
+                if norm[m.end() : m.end() + 1] == "区":
+                    continue  # a head before 区 names an area (罐区: 计算罐区 names no tank), its terms still count
                 start = m.start()
                 while start > 0 and m.start() - start < 2 and _HAN.match(norm[start - 1]) and not taken[start - 1]:
                     start -= 1

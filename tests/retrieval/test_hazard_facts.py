@@ -293,3 +293,19 @@ def test_a_laser_over_the_3b_limit_is_of_class_4_and_brings_its_fire_risk(
     for text in ("新增激光打标机一台", "激光测距仪（0.5 mW）"):
         found = reasoner.run(extractor.run(text), {USE})
         assert "r_laser_radiation" in found and "r_laser_fire" not in found, text
+
+
+def test_a_written_sum_of_gb18218_ratios_of_one_or_more_makes_a_major_hazard_crossed(
+    reasoner: FactRiskReasoner, extractor: EntityExtractor
+) -> None:
+    text = "储罐区扩建，企业按 GB 18218-2018 初步计算罐区 ∑q/Q 约 1.1"
+    found = reasoner.run(extractor.run(text), {STORAGE})
+    assert (
+        found["r_major_hazard_source"].crossing and "GB 18218-2018 4.2.2" in found["r_major_hazard_source"].evidence[0]
+    )
+    assert "r_major_hazard_source" not in reasoner.run(extractor.run("罐区 Σq/Q=0.6"), {STORAGE})
+    # a unit that was one before crosses nothing
+    again = reasoner.run(extractor.run(text), {STORAGE}, known=extractor.run("现有罐区 Σq/Q 为 1.05"))
+    assert not again["r_major_hazard_source"].crossing
+    # 罐区 is an area, not a tank (its 储罐 are), and 池火 no pool of the plant
+    assert [s.text for s in extractor.run("计算罐区池火蔓延，储罐区扩建").spaces] == ["储罐"]
