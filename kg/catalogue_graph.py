@@ -125,4 +125,6 @@ def catalogue_batch(
         )
     for label, edges in members.items():
         batch.add_edges(Rel.IN_CLASS, label, Label.HAZARD_CLASS, edges)
-    return batch
+    # a catalogue entry's classes are those the facts give now: one no longer in a class leaves it
+    members_of = (Label.SUBSTANCE, Label.EQUIPMENT_CLASS, Label.HAZARD_FACTOR, Label.WASTE_CODE)
+    return batch.replace_out_edges((label, Rel.IN_CLASS) for label in members_of)

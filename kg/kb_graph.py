@@ -106,6 +106,23 @@ def _assignee(entry: IndicatorEntry) -> Node | None:
     return None
 
 
+#: Relationships only the knowledge base writes from its own nodes (ingestion also writes DERIVED_FROM and
+#: PENALIZED_BY of obligations, and the structure of clauses, so those are upserted, never replaced; enterprise
+#: steps and approved indicators are other nodes).
+KB_OWNED_RELATIONS: tuple[tuple[Label, Rel], ...] = (
+    (Label.SECTOR, Rel.HAS_STAGE),
+    (Label.STAGE, Rel.HAS_PROCESS),
+    (Label.PROCESS, Rel.HAS_RISK),
+    (Label.RISK, Rel.GOVERNED_BY),
+    (Label.INDICATOR, Rel.MEASURES),
+    (Label.INDICATOR, Rel.CITES),
+    (Label.INDICATOR, Rel.ASSIGNED_TO),
+    (Label.HAZARD_CLASS, Rel.TRIGGERS),
+    (Label.HAZARD_CLASS, Rel.GOVERNED_BY),
+    (Label.TRAINING_COURSE, Rel.ADDRESSES),
+)
+
+
 def knowledge_base_batch(kb: KnowledgeBase, texts: Mapping[str, ArticleText] | None = None) -> GraphBatch:
     """All nodes and relationships of the knowledge base as one batch.
 
@@ -130,7 +147,8 @@ def knowledge_base_batch(kb: KnowledgeBase, texts: Mapping[str, ArticleText] | N
         Label.RISK,
         (Edge(c.id, r, source=KB_SOURCE) for c in kb.courses for r in c.addresses),
     )
-    return batch
+    # a link removed from the YAML goes from the graph at the next `hsekg init`
+    return batch.replace_out_edges(KB_OWNED_RELATIONS)
 
 
 def _add_hazard_classes(batch: GraphBatch, kb: KnowledgeBase) -> None:

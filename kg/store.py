@@ -96,6 +96,16 @@ class GraphBatch:
         self.edge_deletes.append((label, rel, list(ids)))
         return self
 
+    def replace_out_edges(self, owned: Iterable[tuple[Label, Rel]]) -> GraphBatch:
+        """Make the batch the whole truth of relationships it alone writes: for each ``(label, rel)`` of
+        ``owned``, the outgoing ``rel`` relationships of every ``label`` node the batch upserts are deleted first
+        and only those the batch writes remain (a link removed from the source goes from the graph too)."""
+        for label, rel in owned:
+            ids = [str(props["id"]) for lab, rows in self.node_upserts if lab is label for props in rows]
+            if ids:
+                self.delete_out_edges(label, rel, ids)
+        return self
+
     def __len__(self) -> int:
         return (
             len(self.child_deletes)

@@ -249,3 +249,23 @@ def test_unreachable_server_is_one_clear_error() -> None:
         store.verify()
     assert uri in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_batch_replacing_its_out_edges_drops_the_links_it_no_longer_writes(store: GraphStore) -> None:
+    process = Process(id="p-weld", name="焊接", stage="生产加工")
+    risks = [Risk(id=f"r-{n}", name=n, category="安全") for n in ("烟尘", "弧光", "触电")]
+
+    def batch(links: list[str]) -> GraphBatch:
+        out = GraphBatch().add_nodes([process, *risks])
+        out.add_edges(Rel.HAS_RISK, Label.PROCESS, Label.RISK, [Edge("p-weld", r) for r in links])
+        return out.replace_out_edges([(Label.PROCESS, Rel.HAS_RISK)])
+
+    store.apply(batch(["r-烟尘", "r-弧光", "r-触电"]))
+    store.apply(batch(["r-烟尘"]))
+    linked = {n.node["id"] for n in store.neighbours(Label.PROCESS, "p-weld", rels=[Rel.HAS_RISK])}
+    assert linked == {"r-烟尘"}
+    # a node the batch does not write keeps its links: another process's risks are not the batch's to drop
+    other = GraphBatch().add_nodes([Process(id="p-cut", name="切割", stage="生产加工")])
+    store.apply(other.add_edges(Rel.HAS_RISK, Label.PROCESS, Label.RISK, [Edge("p-cut", "r-触电")]))
+    store.apply(batch(["r-烟尘", "r-弧光"]))
+    assert {n.node["id"] for n in store.neighbours(Label.PROCESS, "p-cut", rels=[Rel.HAS_RISK])} == {"r-触电"}
