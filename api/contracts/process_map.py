@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 __all__ = [
     "Clause",
-    "Duty",
+    "RiskDuty",
     "FlowStep",
     "MeasuringIndicator",
     "ProcessFlow",
@@ -54,7 +54,7 @@ class Clause(BaseModel):
     status: str = ""
 
 
-class Duty(BaseModel):
+class RiskDuty(BaseModel):
     """A legal duty governing a risk."""
 
     id: str
@@ -90,7 +90,7 @@ class RiskEntry(BaseModel):
     category: str = ""
     hazard: str = ""
     consequence: str = ""
-    duties: list[Duty]
+    duties: list[RiskDuty]
     indicators: list[str] = Field(description="Ids of the indicators measuring it, those written for it first")
 
 

@@ -24,7 +24,7 @@ from scoring.db import Enterprise
 
 __all__ = [
     "Clause",
-    "Duty",
+    "RiskDuty",
     "FlowStep",
     "MeasuringIndicator",
     "ProcessFlow",
@@ -69,7 +69,7 @@ class Clause(BaseModel):
     status: str = ""
 
 
-class Duty(BaseModel):
+class RiskDuty(BaseModel):
     """A legal duty governing a risk."""
 
     id: str
@@ -105,7 +105,7 @@ class RiskEntry(BaseModel):
     category: str = ""
     hazard: str = ""
     consequence: str = ""
-    duties: list[Duty]
+    duties: list[RiskDuty]
     indicators: list[str] = Field(description="Ids of the indicators measuring it, those written for it first")
 
 
@@ -239,19 +239,19 @@ class ProcessMapService:
             indicators=sorted(indicators.values(), key=lambda i: order.get(i.id, len(order))),
         )
 
-    def _duties(self, process_id: str, risk_ids: list[str]) -> dict[str, list[Duty]]:
+    def _duties(self, process_id: str, risk_ids: list[str]) -> dict[str, list[RiskDuty]]:
         clauses: dict[str, list[Clause]] = {}
         for path in self._graph.clause_paths(process_id):
             clause = _clause(path.clause, path.regulation)
             bucket = clauses.setdefault(path.obligation_id, [])
             if all(c.id != clause.id for c in bucket):
                 bucket.append(clause)
-        by_risk: dict[str, list[Duty]] = {}
+        by_risk: dict[str, list[RiskDuty]] = {}
         for ro in self._graph.obligations_of_risks(risk_ids):
             ob = ro.obligation
             name = f"{ob.get('subject') or ''}{ob.get('modality') or ''}{ob.get('action') or ''}"
             oid = str(ob["id"])
-            by_risk.setdefault(ro.risk_id, []).append(Duty(id=oid, name=name, clauses=clauses.get(oid, [])))
+            by_risk.setdefault(ro.risk_id, []).append(RiskDuty(id=oid, name=name, clauses=clauses.get(oid, [])))
         return by_risk
 
 
