@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -194,16 +194,26 @@ class PdfPageOcr:
 
     Args:
         recognizer: the text recogniser.
-        cache_dir: where results are kept (``<data dir>/ingestion/ocr``); None for no cache.
+        cache_dir: where results are kept (``hsekg ingest``: :func:`user_cache_dir`); None for no cache.
         dpi: rendering resolution.
+        progress: called as ``progress(file name, page done, pages to read)`` after each page OCR reads (a page
+            takes seconds, a scanned standard minutes), not for pages the cache holds.
     """
 
-    def __init__(self, recognizer: TextRecognizer, *, cache_dir: Path | None = None, dpi: int = DPI) -> None:
+    def __init__(
+        self,
+        recognizer: TextRecognizer,
+        *,
+        cache_dir: Path | None = None,
+        dpi: int = DPI,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> None:
         if dpi < 72:
             raise ValueError(f"dpi {dpi} is too low for OCR")
         self.recognizer = recognizer
         self.cache_dir = cache_dir
         self.dpi = dpi
+        self.progress = progress
 
     def run(self, path: Path, pages: Sequence[int]) -> dict[int, OcrPage]:
         """OCR ``pages`` (1-based) of ``path``, from the cache where it holds them.
@@ -239,12 +249,14 @@ class PdfPageOcr:
         except pdfium.PdfiumError as e:
             raise IngestionError(f"cannot render {path.name} for OCR: {e}") from e
         try:
-            for number in pages:
+            for done, number in enumerate(pages, start=1):
                 image = pdf[number - 1].render(scale=self.dpi / 72, grayscale=True).to_pil()
                 gray = np.asarray(image.convert("L"), dtype=np.uint8)
                 rgb = np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
                 boxes = self.recognizer.recognize(rgb)
                 out[number] = OcrPage(number, gray.shape[1], gray.shape[0], boxes, find_table_cells(gray))
+                if self.progress is not None:
+                    self.progress(path.name, done, len(pages))
         finally:
             pdf.close()
         return out

@@ -96,6 +96,8 @@ def ingest(
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err_console, disable=as_json or not err_console.is_terminal) as bar:
             task = bar.add_task("ingesting", total=len(files))
+            # a scanned standard takes minutes: its pages are the progress meanwhile
+            ocr.progress = lambda name, done, total: bar.update(task, description=f"{name[:40]} OCR {done}/{total}")
 
             def advance(path: Path, status: DocumentStatus) -> None:
                 bar.update(task, advance=1, description=f"{path.name[:40]} {status.status}")

@@ -139,3 +139,15 @@ def test_rapidocr_reads_a_rendered_page(tmp_path: Path) -> None:
     assert "4.2.1pH6-9" in text
     assert "COD100mg/L" in text
     assert doc.ocr_pages[1] > 0.9
+
+
+def test_each_page_ocr_reads_is_reported_and_a_cached_one_is_not(tmp_path: Path) -> None:
+    pdf = _scan(tmp_path / "scan.pdf", [["page one"], ["page two"]])
+    seen: list[tuple[str, int, int]] = []
+    recognizer = ScriptedRecognizer([PAGE_1, PAGE_2])
+    ocr = PdfPageOcr(recognizer, cache_dir=tmp_path / "ocr", progress=lambda *a: seen.append(a))
+    PdfRegulationLoader(ocr=ocr).load(pdf)
+    assert seen == [("scan.pdf", 1, 2), ("scan.pdf", 2, 2)]
+    seen.clear()
+    PdfRegulationLoader(ocr=ocr).load(pdf)
+    assert seen == []
