@@ -66,6 +66,7 @@ class SpaceReader:
                 heads.setdefault(_normal(head), t)
         self._terms = sorted(terms.items(), key=lambda kv: -len(kv[0]))
         self._heads = sorted(heads.items(), key=lambda kv: -len(kv[0]))
+        self._not = {t.name: [_normal(n) for n in t.not_] for t in types}
 
     def run(self, text: str) -> list[SpaceMention]:
         """The confined spaces of one text, once per name, in the order they are first named."""
@@ -74,12 +75,14 @@ class SpaceReader:
         found: list[SpaceMention] = []
         for term, kind in self._terms:
             for m in re.finditer(re.escape(term), norm):
-                if not any(taken[m.start() : m.end()]) and not _excluded(norm, m.start(), m.end(), kind):
+                if not any(taken[m.start() : m.end()]) and not _excluded(
+                    norm, m.start(), m.end(), self._not[kind.name]
+                ):
                     taken[m.start() : m.end()] = [True] * len(term)
                     found.append(SpaceMention(term, m.start(), kind.name, kind.kind))
         for head, kind in self._heads:
             for m in re.finditer(re.escape(head), norm):
-                if any(taken[m.start() : m.end()]) or _excluded(norm, m.start(), m.end(), kind):
+                if any(taken[m.start() : m.end()]) or _excluded(norm, m.start(), m.end(), self._not[kind.name]):
                     continue
                 if norm[m.end() : m.end() + 1] == "区":
                     continue  # a head before 区 names an area (罐区: 计算罐区 names no tank), its terms still count
@@ -100,13 +103,12 @@ class SpaceReader:
         return list(out.values())
 
 
-def _excluded(norm: str, start: int, end: int, kind: ConfinedSpaceType) -> bool:
+def _excluded(norm: str, start: int, end: int, words: Sequence[str]) -> bool:
     """Whether the name at ``start:end`` lies in a word its type says is not of it (电池 for 池, 仓库 for 仓)."""
-    for word in kind.not_:
-        word = _normal(word)
-        for m in re.finditer(re.escape(word), norm[max(0, start - len(word)) : end + len(word)]):
-            at = max(0, start - len(word)) + m.start()
-            if at < end and at + len(word) > start:
+    for word in words:
+        window = max(0, start - len(word))
+        for m in re.finditer(re.escape(word), norm[window : end + len(word)]):
+            if window + m.start() < end and window + m.end() > start:
                 return True
     return False
 

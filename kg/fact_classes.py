@@ -32,6 +32,7 @@ __all__ = [
     "listings",
     "pollutant_classes",
     "space_classes",
+    "sum_classes",
     "substance_classes",
     "threshold_classes",
     "waste_classes",
@@ -162,6 +163,15 @@ def waste_classes(
 
 
 _BOUND = re.compile(r"^(从业人员)(>=|>|<=|<)(\d+)$")
+
+
+def sum_classes(hazard_sum: float | None, rules: Iterable[R]) -> Iterator[R]:
+    """The listing classes a written Σ q/Q of GB 18218-2018 4.2.2 of 1 or more puts a unit in (重大危险源)."""
+    if hazard_sum is None or hazard_sum < 1:
+        return
+    for rule in rules:
+        if rule.kind == "名录" and "重大危险源" in rule.match:
+            yield rule
 
 
 def threshold_classes(headcount: int | None, rules: Iterable[R]) -> Iterator[R]:

@@ -32,6 +32,7 @@ from kg.fact_classes import (
     pollutant_classes,
     space_classes,
     substance_classes,
+    sum_classes,
     threshold_classes,
     waste_classes,
 )
@@ -181,8 +182,7 @@ class FactRiskReasoner:
         before: set[str] = set()
         if known is not None:
             before = _names(known) | {f"阈值:{k.id}" for k in threshold_classes(known.headcount, self.classes)}
-            if known.hazard_sum is not None and known.hazard_sum >= 1:
-                before |= {f"阈值:{k.id}" for k in self.classes if k.kind == "名录" and _BY_AMOUNT in k.match}
+            before |= {f"阈值:{k.id}" for k in sum_classes(known.hazard_sum, self.classes)}
             before |= {h.key for m in known.substances for h in self._substance(m) if h.key}
         out: dict[str, FactRisk] = {}
         hits = [
@@ -257,10 +257,8 @@ class FactRiskReasoner:
         for klass in threshold_classes(found.headcount, self.classes):
             fact = f"从业人员{found.headcount}人，{klass.name}"
             yield _Hit(klass, f"从业人员{found.headcount}人", fact, key=f"阈值:{klass.id}", bound=True)
-        if found.hazard_sum is not None and found.hazard_sum >= 1:
-            # the text writes the sum of GB 18218-2018 4.2.2 (Σ q/Q ≥ 1): the unit is a 重大危险源, a bound crossed
+        # the text writes the sum of GB 18218-2018 4.2.2 (Σ q/Q ≥ 1): the unit is a 重大危险源, a bound crossed
+        for klass in sum_classes(found.hazard_sum, self.classes):
             entity = f"Σq/Q={found.hazard_sum:g}"
             fact = f"{entity} ≥ 1，GB 18218-2018 4.2.2 构成重大危险源"
-            for klass in self.classes:
-                if klass.kind == "名录" and _BY_AMOUNT in klass.match:
-                    yield _Hit(klass, entity, fact, key=f"阈值:{klass.id}", bound=True)
+            yield _Hit(klass, entity, fact, key=f"阈值:{klass.id}", bound=True)
